@@ -1,0 +1,159 @@
+"""Process 2: the workforce, and allocation of each new person to a practitioner.
+
+Each region employs practitioners in proportion to its caseload share, its staffing ratio
+(shortfalls are regional) and any extra practitioners funded by a policy lever. The allocation rule, explicit
+because the inspection's finding depends on it: a new case goes to a practitioner in the
+person's region who is below the caseload cap, each free place equally likely; when every
+practitioner in the region is at or above the cap, the case goes to any practitioner in the
+region at random, so caseloads rise above the cap.
+
+This process also sets each practitioner's workload factor, ``min(1, cap / caseload) **
+elasticity``, which scales the chance of identifying need, referring and testing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .agents import Practitioner
+from .process import Process
+
+
+class Allocation(Process):
+    name = "allocation"
+
+    def __init__(self, model):
+        super().__init__(model)
+        model.caseload = np.zeros(0, dtype=np.int32)
+        self.region_of = np.zeros(0, dtype=np.int16)
+        self.trained = np.zeros(0, dtype=bool)
+        self.employed = np.zeros(0, dtype=bool)
+        self.agents: list[Practitioner | None] = []
+
+    # ------------------------------------------------------------------ workforce
+    def staff_targets(self) -> np.ndarray:
+        """Practitioners wanted in each region under this week's parameters."""
+        m, p = self.model, self.model.p
+        cases = p.supervised_initial * m.scale * m.region_shares
+        wanted = cases / p.practitioner_mean_caseload * m.staffing_ratios + p.extra_practitioners * m.scale * m.region_shares
+        return np.maximum(np.rint(wanted), 1).astype(int)
+
+    def sync_workforce(self) -> None:
+        """Hire or release practitioners to meet the targets; train to the trained share."""
+        targets = self.staff_targets()
+        employed_by_region = np.bincount(self.region_of[self.employed], minlength=targets.size)
+        for region, (have, want) in enumerate(zip(employed_by_region, targets)):
+            if want > have:
+                self._hire(region, want - have)
+            elif want < have:
+                self._release(region, have - want)
+        self._train_to_share(self.model.p.trained_share)
+
+    def _hire(self, region: int, n: int) -> None:
+        start = self.region_of.size
+        self.region_of = np.concatenate([self.region_of, np.full(n, region, dtype=np.int16)])
+        self.trained = np.concatenate([self.trained, np.zeros(n, dtype=bool)])
+        self.employed = np.concatenate([self.employed, np.ones(n, dtype=bool)])
+        self.model.caseload = np.concatenate([self.model.caseload, np.zeros(n, dtype=np.int32)])
+        for index in range(start, start + n):
+            self.agents.append(Practitioner(self.model, index, region, trained=False))
+        self.model.count("practitioners_hired", n)
+        if start > 0:
+            self._rebalance(region)
+
+    def _release(self, region: int, n: int) -> None:
+        """The most recently hired leave first; their cases are reallocated."""
+        people = self.people
+        leaving = np.flatnonzero(self.employed & (self.region_of == region))[-n:]
+        self.employed[leaving] = False
+        self.trained[leaving] = False
+        for index in leaving:
+            self.agents[index].remove()
+            self.agents[index] = None
+        orphans = np.flatnonzero(people.supervised & np.isin(people.practitioner, leaving))
+        people.practitioner[orphans] = -1
+        self.model.caseload[leaving] = 0
+        self.allocate(orphans)
+
+    def _train_to_share(self, share: float) -> None:
+        employed = np.flatnonzero(self.employed)
+        wanted = int(round(share * employed.size))
+        untrained = employed[~self.trained[employed]]
+        shortfall = wanted - (employed.size - untrained.size)
+        if shortfall > 0:
+            newly = self.rng.choice(untrained, shortfall, replace=False)
+            self.trained[newly] = True
+            for index in newly:
+                self.agents[index].trained = True
+            self.model.count("practitioners_trained", shortfall)
+
+    def _rebalance(self, region: int) -> None:
+        """Move cases above the cap from overloaded practitioners to those with room."""
+        people, cap = self.people, int(self.model.p.caseload_cap)
+        caseload = self.model.caseload
+        over = np.flatnonzero(self.employed & (self.region_of == region) & (caseload > cap))
+        if over.size == 0:
+            return
+        cases = np.flatnonzero(people.supervised & np.isin(people.practitioner, over))
+        cases = cases[self.rng.permutation(cases.size)]
+        holder = people.practitioner[cases]
+        staff = np.flatnonzero(self.employed & (self.region_of == region))
+        room = int(np.maximum(cap - caseload[staff], 0).sum())
+        moving = cases[_rank_within_groups(holder) >= cap][:room]
+        caseload -= np.bincount(people.practitioner[moving], minlength=caseload.size).astype(np.int32)
+        people.practitioner[moving] = -1
+        self.allocate(moving)
+
+    # ------------------------------------------------------------------ allocation
+    def allocate(self, idx: np.ndarray) -> None:
+        """Give each person in ``idx`` a practitioner in their region by the allocation rule."""
+        people, cap = self.people, int(self.model.p.caseload_cap)
+        caseload, rng = self.model.caseload, self.rng
+        for region in np.unique(people.region[idx]):
+            newcomers = idx[people.region[idx] == region]
+            staff = np.flatnonzero(self.employed & (self.region_of == region))
+            room = np.maximum(cap - caseload[staff], 0)
+            places = np.repeat(staff, room)
+            n_free = min(newcomers.size, places.size)
+            chosen = rng.choice(places, n_free, replace=False) if n_free else places[:0]
+            if newcomers.size > n_free:  # everyone at the cap: caseloads rise above it
+                chosen = np.concatenate([chosen, rng.choice(staff, newcomers.size - n_free)])
+            people.practitioner[newcomers] = chosen
+            np.add.at(caseload, chosen, 1)
+
+    def step(self) -> None:
+        self.sync_workforce()
+        people = self.people
+        unallocated = np.flatnonzero(people.supervised & (people.practitioner < 0))
+        self.allocate(unallocated)
+        self.update_factors()
+
+    def update_factors(self) -> None:
+        """Workload and training factors of each practitioner, for this week's processes."""
+        p, caseload = self.model.p, self.model.caseload
+        workload = np.minimum(1.0, p.caseload_cap / np.maximum(caseload, 1)) ** p.workload_elasticity
+        self.workload = np.where(self.employed, workload, 0.0)
+        self.skill = self.workload * np.where(self.trained, p.training_effect, 1.0)
+
+    def release_cases(self, idx: np.ndarray) -> None:
+        """People leaving supervision come off their practitioner's caseload."""
+        holders = self.people.practitioner[idx]
+        holders = holders[holders >= 0]
+        self.model.caseload -= np.bincount(holders, minlength=self.model.caseload.size).astype(np.int32)
+        self.people.practitioner[idx] = -1
+
+    @property
+    def n_employed(self) -> int:
+        return int(self.employed.sum())
+
+
+def _rank_within_groups(groups: np.ndarray) -> np.ndarray:
+    """0, 1, 2 ... counting up within each group, in the given order."""
+    order = np.argsort(groups, kind="stable")
+    sorted_groups = groups[order]
+    starts = np.r_[0, np.flatnonzero(sorted_groups[1:] != sorted_groups[:-1]) + 1]
+    run_lengths = np.diff(np.r_[starts, sorted_groups.size])
+    ranks_sorted = np.arange(sorted_groups.size) - np.repeat(starts, run_lengths)
+    ranks = np.empty_like(ranks_sorted)
+    ranks[order] = ranks_sorted
+    return ranks

@@ -1,0 +1,66 @@
+"""Print each 2019/20 target beside the baseline model's value.
+
+    python -m model.check_baseline [--scale 1.0] [--seed 1] [--years 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import yaml
+
+from .model import ProbationModel
+from .outcomes import model_metrics, relative_difference
+
+TARGET_FILE = Path(__file__).resolve().parent.parent / "calibration" / "targets.yaml"
+
+
+def load_targets(path: Path = TARGET_FILE) -> list[dict]:
+    return yaml.safe_load(path.read_text())
+
+
+def compare(metrics: dict[str, float], targets: list[dict]) -> list[dict]:
+    """One row per target: target, model value, relative difference, inside interval."""
+    rows = []
+    for target in targets:
+        value = metrics[target["metric"]]
+        low, high = target["interval"]
+        rows.append(
+            {
+                "metric": target["metric"],
+                "use": target["use"],
+                "target": target["value"],
+                "model": value,
+                "relative_difference": relative_difference(value, target["value"]),
+                "inside_interval": bool(low <= value <= high),
+                "interval": (low, high),
+            }
+        )
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--years", type=int, default=2, help="years to run (the reoffending cohort needs 2)")
+    args = parser.parse_args(argv)
+    model = ProbationModel(scale=args.scale, seed=args.seed)
+    model.run(52 * args.years)
+    rows = compare(model_metrics(model), load_targets())
+    print(f"Baseline at scale {args.scale}, seed {args.seed}, {args.years} years (national figures a year)")
+    print(f"{'metric':34} {'use':8} {'target':>14} {'model':>14} {'diff':>7}  interval")
+    for r in rows:
+        flag = "ok" if r["inside_interval"] else "OUTSIDE"
+        print(
+            f"{r['metric']:34} {r['use']:8} {r['target']:>14,.3f} {r['model']:>14,.3f} {r['relative_difference']:>+7.1%}  "
+            f"[{r['interval'][0]:,}, {r['interval'][1]:,}] {flag}"
+        )
+    inside = sum(r["inside_interval"] for r in rows)
+    print(f"{inside} of {len(rows)} targets inside their intervals")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,246 @@
+"""ProbationModel: people on probation, practitioners and treatment services, week by week."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from .allocation import Allocation
+from .costs import COST_LINES, Costs
+from .courts import Courts
+from .deaths import Deaths
+from .drug_use import DrugUse
+from .exits import Exits
+from .intake import Intake
+from .levers import Lever
+from .offending import FOLLOW_UP_WEEKS, Offending
+from .parameters import ParameterError, ParameterSet
+from .people import PROBLEMATIC, Population
+from .regions import Region, load_regions
+from .release import PrisonRelease
+from .supervision import Supervision
+from .testing import Testing
+from .treatment import Treatment
+
+# What the data collector records each week: flows (counted during the week) and stocks
+# (counted at the end of it).
+FLOWS = (
+    "entries", "court_starts", "prison_releases", "exits", "orders_ended",
+    "identifications", "referrals", "tests", "positive_tests",
+    "treatment_starts", "treatment_completions", "treatment_dropouts",
+    "pre_sentence_reports", "drug_assessments", "drrs_issued", "drr_completions", "drr_revocations", "drr_ended_early",
+    "releases_in_treatment", "release_pickups", "release_retained_12w",
+    "offences_acquisitive", "offences_acquisitive_drug_driven", "offences_other", "proven_reoffences",
+    "recalls", "breaches", "custody_weeks",
+    "deaths", "drug_deaths", "deaths_after_supervision", "drug_deaths_after_supervision",
+    "remissions", "relapses", "practitioners_hired", "practitioners_trained",
+    *COST_LINES,
+)
+STOCKS = (
+    "supervised", "drug_need", "identified", "known_users", "known_users_ever_tested", "in_treatment",
+    "waiting_list", "on_drr", "followed_up", "practitioners", "caseload_mean", "caseload_max",
+    "caseload_over_cap", "caseload_over_70", "treatment_places",
+)
+
+
+class ProbationModel(mesa.Model):
+    """Drug-related offending and treatment for people on probation in England and Wales.
+
+    One step is one week. ``step`` runs, in order, the nine weekly processes of the brief:
+
+    1. intake from court (reports, drug assessment, DRR) and from prison (continuity);
+    2. allocation of each new person to a practitioner;
+    3. supervision: identifying drug need and referring to treatment;
+    4. treatment: admission to funded places, drop-out and completion (then DRR review);
+    5. drug testing and its consequences;
+    6. drug use transitions;
+    7. offending, proven reoffending, breach and recall;
+    8. deaths;
+    9. exits: orders end, recall, breach, death;
+
+    then costs the week and records it.
+
+    Args:
+        scale: the population as a share of England and Wales (1.0 is about 156,000 people).
+        seed: an integer seed (as ``rng`` but named as ``mesa.batch_run`` passes it).
+        rng: a seed or ``numpy.random.Generator``, as ``mesa.Model`` takes it.
+        params: a :class:`ParameterSet`, or a mapping of parameter overrides.
+        levers: policy levers (:class:`model.levers.Lever`) active in this run.
+        regions: the region table (defaults to ``model/data/regions.yaml``).
+    """
+
+    def __init__(
+        self,
+        scale: float = 1.0,
+        seed: int | None = None,
+        rng: int | np.random.Generator | None = None,
+        params: ParameterSet | Mapping[str, float] | None = None,
+        levers: Iterable[Lever] = (),
+        regions: tuple[Region, ...] | None = None,
+    ):
+        if seed is not None and rng is not None:
+            raise ValueError("give either seed or rng, not both")
+        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale > 0:
+            raise ParameterError(f"scale = {scale!r} must be a number > 0 (1.0 is England and Wales)")
+        base_seed = seed if seed is not None else rng
+        super().__init__(rng=base_seed)
+        if isinstance(base_seed, (int, np.integer)):
+            self.seed_sequence = np.random.SeedSequence(int(base_seed))
+        else:
+            self.seed_sequence = np.random.SeedSequence(int(self.rng.integers(2**63)))
+
+        self.scale = float(scale)
+        if isinstance(params, ParameterSet):
+            self.base_params = params
+        else:
+            self.base_params = ParameterSet.load().with_overrides(params or {})
+        self.levers = tuple(levers)
+        self.active_levers: tuple[Lever, ...] = ()
+        self.p = self.base_params
+        self.regions = regions or load_regions()
+        self.region_shares = np.array([r.caseload_share for r in self.regions])
+        self.staffing_ratios = np.array([r.staffing_ratio for r in self.regions])
+        self.same_provider = np.array([r.same_provider for r in self.regions])
+
+        self.week = -int(self.p.warmup_weeks)
+        self.tally: defaultdict[str, float] = defaultdict(float)
+        self._cohort_starts = np.zeros(0, dtype=np.int64)
+        self._cohort_reoffenders = np.zeros(0, dtype=np.int64)
+        self.people = Population(capacity=int(self.p.supervised_initial * self.scale * 1.3) + 64)
+
+        self.intake = Intake(self)
+        self.courts = Courts(self)
+        self.release = PrisonRelease(self)
+        self.allocation = Allocation(self)
+        self.supervision = Supervision(self)
+        self.treatment = Treatment(self)
+        self.testing = Testing(self)
+        self.drug_use = DrugUse(self)
+        self.offending = Offending(self)
+        self.deaths = Deaths(self)
+        self.exits = Exits(self)
+        self.costs = Costs(self)
+
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: (lambda m, name=name: m.record[name]) for name in FLOWS + STOCKS}
+        )
+        self.record: dict[str, float] = {}
+        self._apply_levers()
+        self.allocation.sync_workforce()
+        self.intake.initial_population(int(round(self.p.supervised_initial * self.scale)))
+        while self.week < 0:
+            self._simulate_week()
+
+    # ------------------------------------------------------------------ the week
+    def step(self) -> None:
+        """Simulate one week and record it."""
+        self._simulate_week()
+        self.datacollector.collect(self)
+
+    def _simulate_week(self) -> None:
+        self.tally.clear()
+        self._apply_levers()
+        self.intake.step()          # 1 intake from court and prison
+        self.allocation.step()      # 2 allocation to practitioners
+        self.supervision.step()     # 3 identification and referral
+        self.treatment.step()       # 4 treatment admission, drop-out, completion
+        self.courts.step()          #   court review of DRRs
+        self.testing.step()         # 5 drug testing
+        self.drug_use.step()        # 6 drug use transitions
+        self.offending.step()       # 7 offending, breach and recall
+        self.deaths.step()          # 8 deaths
+        self.exits.step()           # 9 exits
+        self.costs.step()
+        self.record = self._week_record()
+        self.week += 1
+
+    def run(self, weeks: int) -> None:
+        """Run ``weeks`` more weeks."""
+        for _ in range(int(weeks)):
+            self.step()
+
+    def count(self, name: str, n: float) -> None:
+        """Add ``n`` to this week's tally of ``name``."""
+        self.tally[name] += n
+
+    # ------------------------------------------------------------------ levers
+    def _apply_levers(self) -> None:
+        active = tuple(lever for lever in self.levers if lever.active(self.week))
+        if active == self.active_levers:
+            return
+        params = self.base_params
+        for lever in active:
+            params = lever.apply(params)
+        self.p = params
+        self.active_levers = active
+
+    # ------------------------------------------------------------------ records
+    def _week_record(self) -> dict[str, float]:
+        people, caseload = self.people, self.caseload
+        supervised = people.supervised
+        need = supervised & (people.drug_use == PROBLEMATIC)
+        known_users = need & people.identified
+        staff = caseload[self.allocation.employed]
+        record = {name: self.tally.get(name, 0) for name in FLOWS}
+        record.update(
+            supervised=int(supervised.sum()),
+            drug_need=int(need.sum()),
+            identified=int((supervised & people.identified).sum()),
+            known_users_ever_tested=int((known_users & people.ever_tested).sum()),
+            in_treatment=int(people.in_treatment.sum()),
+            waiting_list=int(people.waiting.sum()),
+            on_drr=int((supervised & people.drr).sum()),
+            followed_up=int((people.active & ~supervised).sum()),
+            practitioners=int(staff.size),
+            caseload_mean=float(staff.mean()) if staff.size else 0.0,
+            caseload_max=int(staff.max()) if staff.size else 0,
+            caseload_over_cap=int((staff > self.p.caseload_cap).sum()),
+            caseload_over_70=int((staff > 70).sum()),
+            treatment_places=sum(s.places for s in self.treatment.services),
+            known_users=int(known_users.sum()),
+        )
+        return record
+
+    def record_cohort_starts(self, idx: np.ndarray) -> None:
+        """Count this week's entrants for the one-year proven reoffending measure."""
+        if self.week < 0:
+            return
+        self._cohort_starts = _grown(self._cohort_starts, self.week + 1)
+        self._cohort_starts[self.week] += idx.size
+
+    def record_cohort_reoffenders(self, idx: np.ndarray) -> None:
+        """Count people's first proven reoffence within a year, by the week they started."""
+        starts = self.people.start_week[idx]
+        starts = starts[starts >= 0]
+        if starts.size:
+            self._cohort_reoffenders = _grown(self._cohort_reoffenders, int(starts.max()) + 1)
+            np.add.at(self._cohort_reoffenders, starts, 1)
+
+    def cohort_reoffending(self) -> pd.DataFrame:
+        """One-year proven reoffending rate of each yearly cohort of starts (MoJ definition).
+
+        A cohort is everyone starting an order or licence in a model year; the rate is the
+        share with a proven reoffence committed within 52 weeks of their start. ``complete``
+        is False while some of the cohort's year is still to run.
+        """
+        n = max(self.week, 0)
+        starts = _grown(self._cohort_starts, n)[:n]
+        reoffenders = _grown(self._cohort_reoffenders, n)[:n]
+        years = np.arange(n) // 52
+        frame = pd.DataFrame({"year": years, "starts": starts, "reoffenders": reoffenders})
+        table = frame.groupby("year", as_index=False).sum()
+        table["rate"] = table["reoffenders"] / table["starts"].where(table["starts"] > 0)
+        table["complete"] = (table["year"] + 1) * 52 + FOLLOW_UP_WEEKS <= self.week
+        return table
+
+
+def _grown(array: np.ndarray, size: int) -> np.ndarray:
+    if array.size >= size:
+        return array
+    grown = np.zeros(max(size, 2 * array.size), dtype=array.dtype)
+    grown[: array.size] = array
+    return grown

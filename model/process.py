@@ -1,0 +1,31 @@
+"""The lifecycle every weekly process shares."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+
+from .streams import process_stream
+
+if TYPE_CHECKING:
+    from .model import ProbationModel
+
+
+class Process:
+    """A weekly process: its own random stream, and a ``step`` run once a week.
+
+    Subclasses set ``name`` (which keys the random stream) and implement ``step``. They
+    read the week's effective parameters from ``model.p``, change ``model.people`` and
+    add to the week's tallies with ``model.count(name, n)``.
+    """
+
+    name: ClassVar[str]
+
+    def __init__(self, model: ProbationModel):
+        self.model = model
+        self.people = model.people
+        self.rng: np.random.Generator = process_stream(model.seed_sequence, self.name)
+
+    def step(self) -> None:
+        raise NotImplementedError

@@ -1,0 +1,43 @@
+"""Process 5: drug testing - who is tested, what a test finds, and what follows.
+
+Practitioners arrange tests for identified drug users (less often when over the caseload
+cap); people on a DRR are tested at the DRR rate. A test detects current use with the
+test's sensitivity. A positive test may lead to a referral (for someone not in treatment)
+or to breach or recall. Being tested also deters use (see :mod:`model.drug_use`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .people import LICENCE, NO_USE, PROBLEMATIC, RECALLED, BREACHED, STAYS
+from .process import Process
+from .streams import happen, happen_each
+
+
+class Testing(Process):
+    name = "testing"
+
+    def step(self) -> None:
+        m, p, people, rng = self.model, self.model.p, self.people, self.rng
+        workload = m.allocation.workload
+        known = people.supervised & people.identified & (people.leaving == STAYS)
+        routine = people.where(known & ~people.drr)
+        tested = happen_each(rng, routine, lambda i: p.test_per_week * workload[people.practitioner[i]], p.test_per_week)
+        on_drr = people.where(people.supervised & people.drr & (people.leaving == STAYS))
+        tested = np.concatenate([tested, happen(rng, on_drr, p.test_per_week_drr)])
+        people.ever_tested[tested] = True
+        people.last_test[tested] = m.week
+        m.count("tests", tested.size)
+
+        using = tested[people.drug_use[tested] != NO_USE]
+        positive = using[rng.random(using.size) < p.test_sensitivity]
+        m.count("positive_tests", positive.size)
+
+        untreated = positive[(people.drug_use[positive] == PROBLEMATIC) & ~people.in_treatment[positive] & ~people.waiting[positive]]
+        referred = happen(rng, untreated, p.refer_after_positive)
+        m.treatment.join_waiting_list(referred, priority=False)
+        m.count("referrals", referred.size)
+
+        enforced = happen(rng, positive, p.breach_after_positive)
+        people.leaving[enforced] = np.where(people.route[enforced] == LICENCE, RECALLED, BREACHED)

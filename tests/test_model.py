@@ -1,0 +1,168 @@
+"""The core model as a specification: reproducibility, conservation, invariants, known answers."""
+
+import mesa
+import numpy as np
+import pandas as pd
+import pytest
+
+from model import FLOWS, STOCKS, Change, Lever, ProbationModel
+from model.check_baseline import compare, load_targets
+from model.outcomes import model_metrics
+from model.people import PROBLEMATIC
+
+REQUIRED_COLUMNS = [
+    "supervised", "drug_need", "identified", "referrals", "tests", "in_treatment", "treatment_starts",
+    "treatment_completions", "waiting_list", "drrs_issued", "drr_completions", "releases_in_treatment",
+    "release_pickups", "offences_acquisitive", "offences_other", "recalls", "deaths", "caseload_mean",
+    "caseload_max", "cost_treatment", "cost_testing", "cost_staff", "cost_custody", "cost_crime",
+]
+
+
+def test_the_weekly_frame_has_one_row_per_week_and_the_published_columns(small_run):
+    frame = small_run.datacollector.get_model_vars_dataframe()
+    assert len(frame) == 40
+    assert set(REQUIRED_COLUMNS) <= set(frame.columns)
+    assert list(frame.columns) == list(FLOWS + STOCKS)
+
+
+def test_same_seed_gives_identical_frames_and_different_seeds_differ():
+    frames = []
+    for seed in (3, 3, 4):
+        m = ProbationModel(scale=0.02, seed=seed)
+        m.run(20)
+        frames.append(m.datacollector.get_model_vars_dataframe())
+    pd.testing.assert_frame_equal(frames[0], frames[1])
+    assert not frames[0].equals(frames[2])
+
+
+def test_rng_keyword_works_as_in_mesa():
+    a = ProbationModel(scale=0.02, rng=11)
+    b = ProbationModel(scale=0.02, seed=11)
+    a.run(5)
+    b.run(5)
+    pd.testing.assert_frame_equal(a.datacollector.get_model_vars_dataframe(), b.datacollector.get_model_vars_dataframe())
+
+
+def test_people_are_conserved_every_week():
+    m = ProbationModel(scale=0.05, seed=5)
+    before = m.people.n_supervised
+    for _ in range(30):
+        m.step()
+        row = m.record
+        assert row["supervised"] - before == row["entries"] - row["exits"] - row["deaths"]
+        before = row["supervised"]
+
+
+def test_invariants_hold_every_week():
+    m = ProbationModel(scale=0.05, seed=9)
+    people = m.people
+    for _ in range(30):
+        m.step()
+        assert not np.any(people.waiting & people.in_treatment)
+        assert not np.any(people.supervised & ~people.active)
+        assert np.all(m.caseload >= 0)
+        held = np.bincount(people.practitioner[people.supervised], minlength=m.caseload.size)
+        np.testing.assert_array_equal(held, m.caseload)
+        occupied = np.bincount(people.region[people.in_treatment], minlength=len(m.regions))
+        places = np.array([s.places for s in m.treatment.services])
+        assert np.all(occupied <= places)
+        assert np.all(people.practitioner[people.supervised] >= 0)
+        assert m.record["waiting_list"] >= 0 and m.record["in_treatment"] >= 0
+        assert m.record["caseload_max"] >= m.record["caseload_mean"] > 0
+
+
+def test_every_row_the_model_hands_out_is_a_live_person(small_run):
+    people = small_run.people
+    assert np.unique(people.uid[people.active]).size == np.count_nonzero(people.active)
+    assert np.intersect1d(np.flatnonzero(people.active), people.free).size == 0
+
+
+def test_constant_drop_out_and_unlimited_places_leave_the_geometric_share_in_treatment():
+    """Known answer: with weekly drop-out p and nothing else ending treatment, a share
+    (1 - p)**k of the people in treatment now are still in treatment k weeks later."""
+    p, k = 0.05, 10
+    no_exits = {
+        "dropout_early_per_week": p, "dropout_late_per_week": p, "completion_per_week": 0.0,
+        "dropout_no_ost_multiplier": 1.0, "court_review_retention": 1.0, "funding_quality_elasticity": 0.0,
+        "treatment_places": 1e7, "court_order_mean_weeks": 5000, "licence_extra_mean_weeks": 5000,
+        "recall_noncompliance_per_week": 0.0, "breach_noncompliance_per_week": 0.0, "recall_on_proven": 0.0,
+        "breach_after_positive": 0.0, "drr_breach_per_week_disengaged": 0.0,
+        "drug_death_per_year_problematic": 0.0, "other_death_per_year": 0.0, "warmup_weeks": 52,
+    }
+    m = ProbationModel(scale=0.2, seed=21, params=no_exits)
+    cohort = m.people.uid[m.people.in_treatment]
+    m.run(k)
+    still = np.isin(cohort, m.people.uid[m.people.in_treatment & m.people.active])
+    expected = (1 - p) ** k
+    standard_error = np.sqrt(expected * (1 - expected) / cohort.size)
+    assert cohort.size > 1000
+    assert abs(still.mean() - expected) < 4 * standard_error
+
+
+def test_with_enforcement_and_deaths_switched_off_only_orders_ending_remove_people():
+    m = ProbationModel(scale=0.02, seed=2, params={
+        "court_order_mean_weeks": 5000, "licence_extra_mean_weeks": 5000, "recall_noncompliance_per_week": 0,
+        "breach_noncompliance_per_week": 0, "recall_on_proven": 0, "breach_after_positive": 0,
+        "drr_breach_per_week_disengaged": 0, "drug_death_per_year_problematic": 0, "other_death_per_year": 0,
+    })
+    start = m.people.n_supervised
+    m.run(10)
+    frame = m.datacollector.get_model_vars_dataframe()
+    assert frame[["recalls", "breaches", "deaths", "drr_revocations"]].sum().sum() == 0
+    assert (frame["exits"] == frame["orders_ended"]).all()
+    assert m.people.n_supervised == start + frame["entries"].sum() - frame["exits"].sum()
+
+
+def test_caseloads_rise_above_the_cap_only_when_everyone_in_a_region_is_full():
+    m = ProbationModel(scale=0.05, seed=4)
+    m.run(4)
+    cap = m.p.caseload_cap
+    for region in range(len(m.regions)):
+        staff = np.flatnonzero(m.allocation.employed & (m.allocation.region_of == region))
+        loads = m.caseload[staff]
+        if loads.max() > cap + 3:  # cases allocated this week can only overflow if no one had room
+            assert loads.min() >= cap - 3
+
+
+def test_mesa_batch_run_works_as_a_mesa_user_expects():
+    results = mesa.batch_run(ProbationModel, parameters={"scale": [0.02]}, rng=[1, 2], max_steps=52, display_progress=False)
+    frame = pd.DataFrame(results)
+    assert len(frame) == 2 and set(REQUIRED_COLUMNS) <= set(frame.columns)
+    assert frame["Step"].tolist() == [52, 52]
+    assert frame["supervised"].between(2500, 3700).all()
+
+
+def test_a_lever_changes_parameters_only_while_active():
+    lever = Lever(name="testing contract", start_week=5, weeks=10, cost_per_year=1e6,
+                  changes={"test_per_week": Change(multiply=4.0)})
+    m = ProbationModel(scale=0.02, seed=1, levers=[lever])
+    base = m.base_params.test_per_week
+    seen = []
+    for _ in range(20):
+        m.step()
+        seen.append(m.p.test_per_week)
+    assert seen[:5] == [base] * 5 and seen[5:15] == [4 * base] * 10 and seen[15:] == [base] * 5
+    costs = m.datacollector.get_model_vars_dataframe()["cost_programmes"]
+    assert costs.iloc[5] == pytest.approx(1e6 * 0.02 / 52) and costs.iloc[4] == 0
+
+
+def test_problematic_users_offend_more_and_treatment_cuts_it(small_run):
+    people = small_run.people
+    idx = np.flatnonzero(people.active)[:500]
+    acq, _ = small_run.offending.rates(idx)
+    base, _ = small_run.offending.rates(idx, without_drugs=True)
+    problematic = people.drug_use[idx] == PROBLEMATIC
+    assert np.all(acq[problematic] > base[problematic]) and np.allclose(acq[~problematic], base[~problematic])
+
+
+@pytest.fixture(scope="module")
+def baseline_quarter_scale() -> dict:
+    m = ProbationModel(scale=0.25, seed=1)
+    m.run(104)
+    return model_metrics(m)
+
+
+def test_baseline_lands_inside_the_interval_of_every_fitted_target(baseline_quarter_scale):
+    rows = compare(baseline_quarter_scale, load_targets())
+    missed = [r for r in rows if r["use"] == "fitted" and not r["inside_interval"]]
+    assert not missed, missed

@@ -107,19 +107,36 @@ class Allocation(Process):
     # ------------------------------------------------------------------ allocation
     def allocate(self, idx: np.ndarray) -> None:
         """Give each person in ``idx`` a practitioner in their region by the allocation rule."""
-        people, cap = self.people, int(self.model.p.caseload_cap)
-        caseload, rng = self.model.caseload, self.rng
-        for region in np.unique(people.region[idx]):
-            newcomers = idx[people.region[idx] == region]
-            staff = np.flatnonzero(self.employed & (self.region_of == region))
-            room = np.maximum(cap - caseload[staff], 0)
-            places = np.repeat(staff, room)
-            n_free = min(newcomers.size, places.size)
-            chosen = rng.choice(places, n_free, replace=False) if n_free else places[:0]
-            if newcomers.size > n_free:  # everyone at the cap: caseloads rise above it
-                chosen = np.concatenate([chosen, rng.choice(staff, newcomers.size - n_free)])
-            people.practitioner[newcomers] = chosen
-            np.add.at(caseload, chosen, 1)
+        if idx.size == 0:
+            return
+        people, cap, rng, caseload = self.people, int(self.model.p.caseload_cap), self.rng, self.model.caseload
+        n_regions = len(self.model.regions)
+        staff = np.flatnonzero(self.employed)
+        staff = staff[np.argsort(self.region_of[staff], kind="stable")]
+        staff_region = self.region_of[staff]
+        staff_first = np.searchsorted(staff_region, np.arange(n_regions))
+        staff_count = np.bincount(staff_region, minlength=n_regions)
+
+        room = np.maximum(cap - caseload[staff], 0)
+        places = np.repeat(staff, room)  # one entry per free place, grouped by region
+        place_count = np.bincount(staff_region, weights=room, minlength=n_regions).astype(np.int64)
+        place_first = np.r_[0, np.cumsum(place_count)[:-1]]
+
+        idx = idx[np.argsort(people.region[idx], kind="stable")]
+        region = people.region[idx]
+        newcomers = np.bincount(region, minlength=n_regions)
+        chosen = np.empty(idx.size, dtype=np.int64)
+        start = 0
+        for r in np.flatnonzero(newcomers):
+            n, free = newcomers[r], place_count[r]
+            taken = min(n, free)  # each free place equally likely, none used twice
+            picks = places[place_first[r] + rng.choice(free, taken, replace=False)]
+            # if everyone in the region is at the cap, caseloads rise above it
+            overflow = staff[staff_first[r] + rng.integers(0, staff_count[r], n - taken)]
+            chosen[start : start + n] = np.concatenate([picks, overflow])
+            start += n
+        people.practitioner[idx] = chosen
+        caseload += np.bincount(chosen, minlength=caseload.size).astype(np.int32)
 
     def step(self) -> None:
         self.sync_workforce()

@@ -19,12 +19,12 @@ class Exits(Process):
 
     def step(self) -> None:
         m, p, people, t = self.model, self.model.p, self.people, self.model.week
-        ending = people.supervised & (people.leaving == STAYS) & (people.end_week <= t)
-        people.leaving[ending] = ORDER_ENDS
-        unsupervised_done = people.active & ~people.supervised & (people.leaving == STAYS) & (t - people.start_week >= FOLLOW_UP_WEEKS - 1)
-        people.leaving[unsupervised_done] = FOLLOW_UP_ENDS
-
-        leaving = people.where(people.active & (people.leaving != STAYS))
+        stays = people.leaving == STAYS
+        ending = people.supervised & stays & (people.end_week <= t)
+        follow_up_done = people.active & ~people.supervised & stays & (people.start_week <= t - (FOLLOW_UP_WEEKS - 1))
+        leaving = people.where((people.active & ~stays) | ending | follow_up_done)
+        people.leaving[leaving[ending[leaving]]] = ORDER_ENDS
+        people.leaving[leaving[follow_up_done[leaving]]] = FOLLOW_UP_ENDS
         reason = people.leaving[leaving]
         supervised = people.supervised[leaving]
         recalled = leaving[reason == RECALLED]
@@ -45,5 +45,4 @@ class Exits(Process):
         follow_up = leaving[(reason == ORDER_ENDS) & (t - people.start_week[leaving] < FOLLOW_UP_WEEKS - 1)]
         people.leaving[follow_up] = STAYS
         gone = np.setdiff1d(leaving, follow_up, assume_unique=True)
-        people.next_offence[gone] = np.inf
         people.remove(gone)

@@ -21,54 +21,49 @@ class Intake(Process):
         m, p = self.model, self.model.p
         n_court = self.rng.poisson(p.court_order_starts_per_year * m.scale / 52)
         n_release = self.rng.poisson(p.prison_releases_per_year * m.scale / 52)
-        court = self.new_people(n_court, from_prison=False)
-        m.courts.sentence(court)
-        released = self.new_people(n_release, from_prison=True)
-        m.release.arrange(released)
+        court, released = self.new_people(n_court, n_release)
         m.count("entries", n_court + n_release)
         m.count("court_starts", n_court)
         m.count("prison_releases", n_release)
-        m.record_cohort_starts(np.concatenate([court, released]))
+        m.record_cohort_starts(n_court + n_release)
 
-    def new_people(self, n: int, from_prison: bool, elapsed: np.ndarray | None = None) -> np.ndarray:
-        """Add ``n`` people starting supervision this week (or ``elapsed`` weeks ago)."""
+    def new_people(self, n_court: int, n_release: int, in_progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Add people starting court orders and licences; returns the rows of each group.
+
+        ``in_progress`` makes people part-way through their orders (the starting caseload):
+        lengths are then length-biased and the weeks already served uniform within them.
+        """
         m, p, rng, people = self.model, self.model.p, self.rng, self.people
+        n = n_court + n_release
         idx = people.add(n)
+        court, released = idx[:n_court], idx[n_court:]
+        from_prison = np.arange(n) >= n_court
         people.supervised[idx] = True
         people.region[idx] = rng.choice(len(m.regions), n, p=m.region_shares)
         people.female[idx] = rng.random(n) < p.female_share
-        if from_prison:
-            people.route[idx] = LICENCE
-            length = p.licence_minimum_weeks + self._gamma_weeks(n, p.licence_extra_mean_weeks, elapsed is not None)
-            problematic_share = p.problematic_use_release
-        else:
-            sso = rng.random(n) < p.sso_share_of_court_orders
-            people.route[idx] = np.where(sso, SUSPENDED_SENTENCE, COMMUNITY_ORDER)
-            length = self._gamma_weeks(n, p.court_order_mean_weeks, elapsed is not None)
-            problematic_share = p.problematic_use_court
-        length = np.maximum(np.rint(length), 1).astype(np.int32)
-        done = np.zeros(n, dtype=np.int32) if elapsed is None else np.minimum(elapsed(length), length - 1)
-        people.start_week[idx] = m.week - done
-        people.end_week[idx] = people.start_week[idx] + length
-        if from_prison:
-            people.release_week[idx] = people.start_week[idx]
+        sso = rng.random(n) < p.sso_share_of_court_orders
+        people.route[idx] = np.where(from_prison, LICENCE, np.where(sso, SUSPENDED_SENTENCE, COMMUNITY_ORDER))
 
+        k = p.duration_gamma_shape + (1 if in_progress else 0)
+        mean = np.where(from_prison, p.licence_extra_mean_weeks, p.court_order_mean_weeks)
+        length = rng.gamma(k, 1.0, n) * mean / p.duration_gamma_shape + np.where(from_prison, p.licence_minimum_weeks, 0)
+        length = np.maximum(np.rint(length), 1).astype(np.int32)
+        served = np.floor(rng.random(n) * length).astype(np.int32) if in_progress else 0
+        people.start_week[idx] = m.week - served
+        people.end_week[idx] = people.start_week[idx] + length
+        people.release_week[released] = people.start_week[released]
+
+        problematic_share = np.where(from_prison, p.problematic_use_release, p.problematic_use_court)
+        nonproblematic_share = np.minimum(p.nonproblematic_use_share, 1 - problematic_share)
         u = rng.random(n)
-        nonproblematic_share = min(p.nonproblematic_use_share, 1 - problematic_share)
-        people.drug_use[idx] = np.where(
-            u < problematic_share, PROBLEMATIC, np.where(u < problematic_share + nonproblematic_share, NONPROBLEMATIC, 0)
-        )
+        people.drug_use[idx] = np.where(u < problematic_share, PROBLEMATIC, np.where(u < problematic_share + nonproblematic_share, NONPROBLEMATIC, 0))
         people.ocu[idx] = (people.drug_use[idx] == PROBLEMATIC) & (rng.random(n) < p.ocu_share_of_problematic)
         people.severity[idx] = 0.5 + rng.beta(2.0, 2.0, n)
-        k = p.risk_gamma_shape
-        people.risk[idx] = rng.gamma(k, 1.0 / k, n)
+        people.risk[idx] = rng.gamma(p.risk_gamma_shape, 1.0 / p.risk_gamma_shape, n)
+        m.courts.sentence(court)
+        m.release.arrange(released)
         m.offending.reschedule(idx)
-        return idx
-
-    def _gamma_weeks(self, n: int, mean: float, length_biased: bool) -> np.ndarray:
-        """Order lengths; a stock observed at one moment holds the longer orders more often."""
-        k = self.model.p.duration_gamma_shape
-        return self.rng.gamma(k + 1 if length_biased else k, mean / k, n)
+        return court, released
 
     def initial_population(self, n: int) -> None:
         """The caseload at the start of the warm-up: people part-way through their orders."""
@@ -76,8 +71,4 @@ class Intake(Process):
         court_weeks = p.court_order_starts_per_year * p.court_order_mean_weeks
         licence_weeks = p.prison_releases_per_year * (p.licence_minimum_weeks + p.licence_extra_mean_weeks)
         n_court = self.rng.binomial(n, court_weeks / (court_weeks + licence_weeks))
-        elapsed = lambda length: np.floor(self.rng.random(length.size) * length).astype(np.int32)  # noqa: E731
-        court = self.new_people(n_court, from_prison=False, elapsed=elapsed)
-        self.model.courts.sentence(court)
-        released = self.new_people(n - n_court, from_prison=True, elapsed=elapsed)
-        self.model.release.arrange(released)
+        self.new_people(n_court, n - n_court, in_progress=True)

@@ -185,32 +185,34 @@ class ProbationModel(mesa.Model):
         need = supervised & (people.drug_use == PROBLEMATIC)
         known_users = need & people.identified
         staff = caseload[self.allocation.employed]
+        count = np.count_nonzero
+        n_supervised = count(supervised)
         record = {name: self.tally.get(name, 0) for name in FLOWS}
         record.update(
-            supervised=int(supervised.sum()),
-            drug_need=int(need.sum()),
-            identified=int((supervised & people.identified).sum()),
-            known_users_ever_tested=int((known_users & people.ever_tested).sum()),
-            in_treatment=int(people.in_treatment.sum()),
-            waiting_list=int(people.waiting.sum()),
-            on_drr=int((supervised & people.drr).sum()),
-            followed_up=int((people.active & ~supervised).sum()),
+            supervised=n_supervised,
+            drug_need=count(need),
+            identified=count(supervised & people.identified),
+            known_users_ever_tested=count(known_users & people.ever_tested),
+            in_treatment=count(people.in_treatment),
+            waiting_list=count(people.waiting),
+            on_drr=count(supervised & people.drr),
+            followed_up=count(people.active) - n_supervised,
             practitioners=int(staff.size),
             caseload_mean=float(staff.mean()) if staff.size else 0.0,
             caseload_max=int(staff.max()) if staff.size else 0,
-            caseload_over_cap=int((staff > self.p.caseload_cap).sum()),
-            caseload_over_70=int((staff > 70).sum()),
+            caseload_over_cap=count(staff > self.p.caseload_cap),
+            caseload_over_70=count(staff > 70),
             treatment_places=sum(s.places for s in self.treatment.services),
-            known_users=int(known_users.sum()),
+            known_users=count(known_users),
         )
         return record
 
-    def record_cohort_starts(self, idx: np.ndarray) -> None:
+    def record_cohort_starts(self, n: int) -> None:
         """Count this week's entrants for the one-year proven reoffending measure."""
         if self.week < 0:
             return
         self._cohort_starts = _grown(self._cohort_starts, self.week + 1)
-        self._cohort_starts[self.week] += idx.size
+        self._cohort_starts[self.week] += n
 
     def record_cohort_reoffenders(self, idx: np.ndarray) -> None:
         """Count people's first proven reoffence within a year, by the week they started."""

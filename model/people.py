@@ -56,7 +56,10 @@ FIELDS: dict[str, tuple[type, object]] = {
     "released_in_treatment": (np.bool_, False),
     "pickup_week": (np.int32, NEVER),
     "naloxone": (np.bool_, False),
-    "next_offence": (np.float64, np.inf),
+    "rate_acquisitive": (np.float64, 0.0),
+    "rate_drug_driven": (np.float64, 0.0),
+    "rate_other": (np.float64, 0.0),
+    "next_proven_offence": (np.float64, np.inf),
     "reoffended": (np.bool_, False),
     "leaving": (np.int8, STAYS),
 }
@@ -103,6 +106,10 @@ class Population:
         self.supervised[idx] = False
         self.in_treatment[idx] = False
         self.waiting[idx] = False
+        self.next_proven_offence[idx] = np.inf
+        self.rate_acquisitive[idx] = 0.0
+        self.rate_drug_driven[idx] = 0.0
+        self.rate_other[idx] = 0.0
         self.free = np.concatenate([self.free, idx.astype(np.int64)])
 
     def where(self, mask: np.ndarray) -> np.ndarray:

@@ -21,32 +21,40 @@ def process_stream(seed_sequence: np.random.SeedSequence, name: str) -> np.rando
     return np.random.default_rng(child)
 
 
-def happen(rng: np.random.Generator, idx: np.ndarray, probability: float) -> np.ndarray:
-    """The members of ``idx`` for whom an event of the same ``probability`` happens.
+def happen(rng: np.random.Generator, who: np.ndarray, probability: float) -> np.ndarray:
+    """The rows among ``who`` for whom an event of the same ``probability`` happens.
 
-    Exactly as one Bernoulli draw each, but draws only as many numbers as there are events:
-    a binomial count, then that many members at random.
+    ``who`` is either row indices or a boolean mask over all rows. Exactly as one Bernoulli
+    draw each, but draws only as many numbers as there are events: a binomial count, then
+    that many rows at random. With a mask the rows are drawn from all rows and those
+    outside the mask dropped, which is the same in distribution and needs no scan of the
+    mask - the fast path for rare events in large groups.
     """
-    if probability <= 0 or idx.size == 0:
-        return idx[:0]
+    if probability <= 0 or who.size == 0:
+        return np.empty(0, dtype=np.int64)
+    if who.dtype == np.bool_:
+        if probability >= 1:
+            return np.flatnonzero(who)
+        rows = np.sort(rng.choice(who.size, rng.binomial(who.size, probability), replace=False))
+        return rows[who[rows]]
     if probability >= 1:
-        return idx
-    n = rng.binomial(idx.size, probability)
-    return np.sort(idx[rng.choice(idx.size, n, replace=False)])
+        return who
+    n = rng.binomial(who.size, probability)
+    return np.sort(who[rng.choice(who.size, n, replace=False)])
 
 
 def happen_each(
     rng: np.random.Generator,
-    idx: np.ndarray,
+    who: np.ndarray,
     probability: Callable[[np.ndarray], np.ndarray],
     upper: float,
 ) -> np.ndarray:
-    """The members of ``idx`` for whom their own event happens (probabilities at most ``upper``).
+    """The rows among ``who`` (indices or mask) for whom their own event happens.
 
-    Thinning: candidates are drawn at the common upper bound, then each is kept with
-    probability ``p_i / upper``; so ``probability`` is evaluated only for the candidates.
+    Thinning: candidates are drawn at the common upper bound ``upper``, then each is kept
+    with probability ``p_i / upper``; so ``probability`` is evaluated only for candidates.
     """
-    candidates = happen(rng, idx, min(upper, 1.0))
+    candidates = happen(rng, who, min(upper, 1.0))
     if candidates.size == 0:
         return candidates
     p = probability(candidates)

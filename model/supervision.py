@@ -26,7 +26,7 @@ class Supervision(Process):
         people.identified[found] = True
         m.count("identifications", found.size)
 
-        candidates = people.where(problematic & people.identified & ~people.in_treatment & ~people.waiting)
+        candidates = problematic & people.identified & ~people.in_treatment & ~people.waiting
         referred = happen_each(self.rng, candidates, lambda i: p.refer_per_week * skill[people.practitioner[i]], p.refer_per_week * best)
         m.treatment.join_waiting_list(referred, priority=False)
         m.count("referrals", referred.size)

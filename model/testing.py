@@ -22,7 +22,7 @@ class Testing(Process):
         m, p, people, rng = self.model, self.model.p, self.people, self.rng
         workload = m.allocation.workload
         known = people.supervised & people.identified & (people.leaving == STAYS)
-        routine = people.where(known & ~people.drr)
+        routine = known & ~people.drr
         tested = happen_each(rng, routine, lambda i: p.test_per_week * workload[people.practitioner[i]], p.test_per_week)
         on_drr = people.where(people.supervised & people.drr & (people.leaving == STAYS))
         tested = np.concatenate([tested, happen(rng, on_drr, p.test_per_week_drr)])

@@ -63,34 +63,31 @@ class Treatment(Process):
         dropout = dropout * np.where(people.drr[treated], p.court_review_retention, 1.0)
         complete = np.where(weeks_in >= p.completion_min_weeks, p.completion_per_week, 0.0)
         u = rng.random(treated.size)
-        dropped = treated[u < dropout]
-        completed = treated[(u >= dropout) & (u < np.minimum(dropout + complete, 1.0))]
-        leavers = np.concatenate([dropped, completed])
+        dropped = u < dropout
+        completed = ~dropped & (u < np.minimum(dropout + complete, 1.0))
+        leavers = treated[dropped | completed]
         people.in_treatment[leavers] = False
         people.ost[leavers] = False
-        recovered = completed[people.drug_use[completed] == PROBLEMATIC]
+        recovered = treated[completed][people.drug_use[treated[completed]] == PROBLEMATIC]
         people.drug_use[recovered] = NONPROBLEMATIC
         m.offending.reschedule(leavers)
-        m.count("treatment_dropouts", dropped.size)
-        m.count("treatment_completions", completed.size)
+        m.count("treatment_dropouts", int(np.count_nonzero(dropped)))
+        m.count("treatment_completions", int(np.count_nonzero(completed)))
 
-        self.admit(places)
-        retained = people.where(people.in_treatment & (people.pickup_week == t - EARLY_WEEKS))
-        m.count("release_retained_12w", retained.size)
+        staying = treated[~(dropped | completed)]
+        admitted = self.admit(places, staying, waiting[people.waiting[waiting]])
+        in_treatment = np.concatenate([staying, admitted])
+        m.count("release_retained_12w", int(np.count_nonzero(people.pickup_week[in_treatment] == t - EARLY_WEEKS)))
 
-    def admit(self, places: np.ndarray) -> None:
+    def admit(self, places: np.ndarray, treated: np.ndarray, waiting: np.ndarray) -> np.ndarray:
         """Fill free places from the waiting lists: priority first, then longest waiting."""
         m, p, people, t = self.model, self.model.p, self.people, self.model.week
-        occupied = np.bincount(people.region[people.in_treatment], minlength=places.size)
+        occupied = np.bincount(people.region[treated], minlength=places.size)
         free = np.maximum(places - occupied, 0)
-        waiting = people.where(people.waiting)
-        if waiting.size == 0:
-            return
         order = np.lexsort((people.uid[waiting], people.wait_since[waiting], ~people.priority[waiting], people.region[waiting]))
         waiting = waiting[order]
         regions = people.region[waiting]
-        first_of_region = np.searchsorted(regions, regions, side="left")
-        rank = np.arange(waiting.size) - first_of_region
+        rank = np.arange(waiting.size) - np.searchsorted(regions, regions, side="left")
         admitted = waiting[rank < free[regions]]
 
         people.waiting[admitted] = False
@@ -108,3 +105,4 @@ class Treatment(Process):
         m.offending.reschedule(admitted)
         m.count("treatment_starts", admitted.size)
         m.count("release_pickups", pickups.size)
+        return admitted

@@ -149,10 +149,15 @@ def test_a_lever_changes_parameters_only_while_active():
 def test_problematic_users_offend_more_and_treatment_cuts_it(small_run):
     people = small_run.people
     idx = np.flatnonzero(people.active)[:500]
-    acq, _ = small_run.offending.rates(idx)
-    base, _ = small_run.offending.rates(idx, without_drugs=True)
+    acquisitive, drug_driven, _ = small_run.offending.rates(idx)
     problematic = people.drug_use[idx] == PROBLEMATIC
-    assert np.all(acq[problematic] > base[problematic]) and np.allclose(acq[~problematic], base[~problematic])
+    assert np.all(drug_driven[problematic] > 0) and np.all(drug_driven[~problematic] == 0)
+    treated = problematic & people.in_treatment[idx]
+    people.in_treatment[idx[treated]] = False
+    untreated_drug_driven = small_run.offending.rates(idx)[1]
+    people.in_treatment[idx[treated]] = True
+    assert treated.any()
+    np.testing.assert_allclose(drug_driven[treated], untreated_drug_driven[treated] * (1 - small_run.p.treatment_offending_reduction))
 
 
 @pytest.fixture(scope="module")

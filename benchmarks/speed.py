@@ -1,0 +1,79 @@
+"""Speed and memory of the model against a per-agent Mesa reference, at full scale.
+
+    python benchmarks/speed.py [--weeks 520] [--reference-weeks 52] [--scale 1.0]
+
+Both run in this one process, one after the other, so their ratio is measured under the
+same conditions (these machines are noisy: compare ratios, not seconds). Peak memory is
+measured with tracemalloc (Python and NumPy allocations) for each model separately.
+Targets (issue 2): ten years at full scale in under 2 s; at least 100 times faster per
+week than the reference; peak memory under 500 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from reference_model import ReferenceModel  # noqa: E402
+
+from model import ProbationModel  # noqa: E402
+
+
+def timed(build, weeks: int) -> tuple[float, float, int]:
+    """Seconds to build, seconds per week, and the supervised count at the end."""
+    start = time.perf_counter()
+    model = build()
+    built = time.perf_counter()
+    for _ in range(weeks):
+        model.step()
+    per_week = (time.perf_counter() - built) / weeks
+    supervised = model.people.n_supervised if hasattr(model, "people") else model.supervised
+    return built - start, per_week, supervised
+
+
+def peak_memory_mb(build, weeks: int) -> float:
+    """Peak traced allocation while building and running (tracemalloc slows the run, so
+    this is a separate pass from the timing)."""
+    tracemalloc.start()
+    model = build()
+    for _ in range(weeks):
+        model.step()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Benchmark the vectorised model against a per-agent Mesa reference.")
+    parser.add_argument("--weeks", type=int, default=520, help="weeks of the vectorised model (default ten years)")
+    parser.add_argument("--reference-weeks", type=int, default=52)
+    parser.add_argument("--scale", type=float, default=1.0)
+    args = parser.parse_args()
+
+    print(f"scale {args.scale} (about {156000 * args.scale:,.0f} people)")
+    ours = lambda: ProbationModel(scale=args.scale, seed=1)  # noqa: E731
+    reference = lambda: ReferenceModel(scale=args.scale, seed=1)  # noqa: E731
+    build, per_week, n = timed(ours, args.weeks)
+    total = build + per_week * args.weeks
+    print(f"ProbationModel  : set-up and warm-up {build:6.2f} s, {per_week * 1000:7.2f} ms/week, "
+          f"{args.weeks} weeks in {per_week * args.weeks:5.2f} s (total {total:5.2f} s), {n:,} supervised")
+    ref_build, ref_per_week, ref_n = timed(reference, args.reference_weeks)
+    print(f"Mesa per-agent  : set-up {ref_build:6.2f} s, {ref_per_week * 1000:7.2f} ms/week over {args.reference_weeks} weeks, "
+          f"{ref_n:,} supervised")
+    peak = peak_memory_mb(ours, 104)
+    ref_peak = peak_memory_mb(reference, 2)
+    print(f"peak memory (tracemalloc): ProbationModel {peak:5.0f} MB over 104 weeks; reference {ref_peak:5.0f} MB over 2 weeks")
+    print(f"speed-up per week: {ref_per_week / per_week:6.1f} x   (target >= 100 x)")
+    print(f"ten years at this scale: {per_week * 520:5.2f} s of weekly steps, {build + per_week * 520:5.2f} s with set-up (target < 2 s)")
+    print(f"peak memory of ProbationModel: {peak:5.0f} MB (target < 500 MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -46,7 +46,7 @@ class Deaths(Process):
             p.drug_death_per_year_problematic / 52.0 * MAX_SEVERITY * p.drug_death_rr_weeks_1_2
             * p.drug_death_rr_weeks_3_12 * max(p.drug_death_rr_female, 1.0)
         )
-        died = happen_each(self.rng, people.active, lambda i: self.drug_death_chance(i) + other, upper_drug + other)
+        died = happen_each(self.rng, people.active & ~people.in_custody, lambda i: self.drug_death_chance(i) + other, upper_drug + other)
         drug_related = self.rng.random(died.size) * (self.drug_death_chance(died) + other) < self.drug_death_chance(died)
         people.leaving[died] = DIED
         supervised = people.supervised[died]

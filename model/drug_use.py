@@ -21,7 +21,8 @@ class DrugUse(Process):
 
     def step(self) -> None:
         m, p, people, t = self.model, self.model.p, self.people, self.model.week
-        problematic = people.active & (people.drug_use == PROBLEMATIC)
+        community = people.active & ~people.in_custody
+        problematic = community & (people.drug_use == PROBLEMATIC)
 
         def remission(i: np.ndarray) -> np.ndarray:
             base = np.where(people.in_treatment[i], p.remission_in_treatment_per_week, p.remission_untreated_per_week)
@@ -29,7 +30,7 @@ class DrugUse(Process):
 
         upper = max(p.remission_in_treatment_per_week, p.remission_untreated_per_week) * (1 + p.testing_deterrence)
         remitted = happen_each(self.rng, problematic, remission, upper)
-        nonproblematic = people.active & (people.drug_use == NONPROBLEMATIC)
+        nonproblematic = community & (people.drug_use == NONPROBLEMATIC)
         relapsed = happen(self.rng, nonproblematic, p.relapse_per_week)
         people.drug_use[remitted] = NONPROBLEMATIC
         people.drug_use[relapsed] = PROBLEMATIC

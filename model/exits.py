@@ -1,8 +1,12 @@
 """Process 9: exits - orders and licences end, recalls and breaches, deaths.
 
-People whose order or licence ends less than 52 weeks after it started stay in the model,
-unsupervised, until the one-year reoffending window closes; everyone else who leaves frees
-their row. Recalls and breaches that end in custody are costed here.
+A recalled person goes to custody, and so does a person whose breached court order ends in
+custody; both come back to supervision on release (:meth:`Exits.release_from_custody`, run
+with intake), so enforcement removes offending only while people are inside. A breached
+order that does not end in custody is replaced by a new sentence, which the model's court
+intake already counts: the person leaves. People whose order ends less than 52 weeks after
+it started stay in the model, unsupervised, until the one-year reoffending window closes;
+everyone else who leaves frees their row.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .offending import FOLLOW_UP_WEEKS
-from .people import BREACHED, DIED, FOLLOW_UP_ENDS, ORDER_ENDS, RECALLED, STAYS
+from .people import BREACHED, DIED, FOLLOW_UP_ENDS, LICENCE, ORDER_ENDS, RECALLED, STAYS
 from .process import Process
 
 
@@ -21,7 +25,9 @@ class Exits(Process):
         m, p, people, t = self.model, self.model.p, self.people, self.model.week
         stays = people.leaving == STAYS
         ending = people.supervised & stays & (people.end_week <= t)
-        follow_up_done = people.active & ~people.supervised & stays & (people.start_week <= t - (FOLLOW_UP_WEEKS - 1))
+        follow_up_done = (
+            people.active & ~people.supervised & ~people.in_custody & stays & (people.start_week <= t - (FOLLOW_UP_WEEKS - 1))
+        )
         leaving = people.where((people.active & ~stays) | ending | follow_up_done)
         people.leaving[leaving[ending[leaving]]] = ORDER_ENDS
         people.leaving[leaving[follow_up_done[leaving]]] = FOLLOW_UP_ENDS
@@ -33,16 +39,40 @@ class Exits(Process):
         m.count("orders_ended", int((reason == ORDER_ENDS).sum()))
         m.count("recalls", recalled.size)
         m.count("breaches", breached.size)
-        custody_after_breach = int((self.rng.random(breached.size) < p.custody_after_breach).sum())
-        custody_weeks = recalled.size * p.custody_weeks_recall + custody_after_breach * p.custody_weeks_breach
-        m.count("custody_weeks", custody_weeks)
         m.count("drr_ended_early", int(people.drr[leaving].sum()))
+        breached_to_custody = breached[self.rng.random(breached.size) < p.custody_after_breach]
 
         m.allocation.release_cases(leaving[supervised])
         people.supervised[leaving] = False
         people.drr[leaving] = False
         people.waiting[leaving] = False
+        people.in_treatment[leaving] = False
+        people.ost[leaving] = False
         follow_up = leaving[(reason == ORDER_ENDS) & (t - people.start_week[leaving] < FOLLOW_UP_WEEKS - 1)]
-        people.leaving[follow_up] = STAYS
-        gone = np.setdiff1d(leaving, follow_up, assume_unique=True)
-        people.remove(gone)
+        self._to_custody(recalled, p.custody_weeks_recall)
+        self._to_custody(breached_to_custody, p.custody_weeks_breach)
+        staying = np.concatenate([follow_up, recalled, breached_to_custody])
+        people.leaving[staying] = STAYS
+        people.remove(np.setdiff1d(leaving, staying, assume_unique=True))
+
+    def _to_custody(self, idx: np.ndarray, mean_weeks: float) -> None:
+        people = self.people
+        people.in_custody[idx] = True
+        people.custody_until[idx] = self.model.week + self.rng.geometric(1.0 / max(mean_weeks, 1.0), idx.size)
+        self.model.offending.reschedule(idx)  # no offending inside
+        self.model.count("custody_receptions", idx.size)
+
+    def release_from_custody(self) -> None:
+        """People whose custody ends come back to supervision on licence."""
+        m, p, people, t = self.model, self.model.p, self.people, self.model.week
+        back = people.where(people.in_custody & (people.custody_until <= t))
+        from_court_order = people.route[back] != LICENCE  # a breached order ended in custody
+        people.in_custody[back] = False
+        people.supervised[back] = True
+        people.route[back] = LICENCE
+        people.release_week[back] = t
+        licence_end = np.where(from_court_order, t + int(p.licence_minimum_weeks), people.end_week[back])  # recall: to licence end
+        people.end_week[back] = np.maximum(licence_end, t + 1)
+        m.offending.reschedule(back)
+        m.count("returns_from_custody", back.size)
+        m.count("entries", back.size)

@@ -19,6 +19,7 @@ class Intake(Process):
 
     def step(self) -> None:
         m, p = self.model, self.model.p
+        m.exits.release_from_custody()
         n_court = self.rng.poisson(p.court_order_starts_per_year * m.scale / 52)
         n_release = self.rng.poisson(p.prison_releases_per_year * m.scale / 52)
         court, released = self.new_people(n_court, n_release)

@@ -18,41 +18,69 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .parameters import ParameterError, ParameterSet
 
-Payer = Literal["probation", "health", "custody"]
+Payer = Literal["probation", "health"]
 
 
 class Change(BaseModel):
-    """One parameter change: exactly one of set, add or multiply."""
+    """One parameter change: exactly one of set, add or multiply.
+
+    The amount is a number, or the name of a parameter holding it (so that an uncertain
+    effect size lives in the parameter file, with its range)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    set: float | None = None
-    add: float | None = None
-    multiply: float | None = Field(default=None, ge=0)
+    set: float | str | None = None
+    add: float | str | None = None
+    multiply: float | str | None = None
 
     @model_validator(mode="after")
     def _one_operation(self) -> Change:
         given = [op for op in ("set", "add", "multiply") if getattr(self, op) is not None]
         if len(given) != 1:
             raise ValueError(f"give exactly one of set, add, multiply (got {given or 'none'})")
+        if isinstance(self.multiply, float) and self.multiply < 0:
+            raise ValueError(f"multiply = {self.multiply} must be >= 0")
         return self
 
-    def apply(self, value: float) -> float:
-        if self.set is not None:
-            return self.set
-        if self.add is not None:
-            return value + self.add
-        return value * self.multiply
+    @property
+    def operation(self) -> tuple[str, float | str]:
+        return next((op, getattr(self, op)) for op in ("set", "add", "multiply") if getattr(self, op) is not None)
+
+    def parameters_used(self) -> list[str]:
+        amount = self.operation[1]
+        return [amount] if isinstance(amount, str) else []
+
+    def apply(self, value: float, params: ParameterSet) -> float:
+        op, amount = self.operation
+        amount = params[amount] if isinstance(amount, str) else amount
+        if op == "set":
+            return amount
+        if op == "add":
+            return value + amount
+        return value * amount
 
 
 class Purchase(BaseModel):
-    """Capacity bought with the lever's money: ``parameter += cost * share / unit cost``."""
+    """Capacity bought with the lever's money: ``parameter += cost * share / unit cost``.
+
+    ``share`` is a number, or the name of a parameter holding it (when the share is itself
+    uncertain, for example how much of a national treatment budget reaches people on
+    probation)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     parameter: str
     unit_cost: str  # name of the unit-cost parameter
-    share: float = Field(default=1.0, ge=0, le=1)  # share of the money that buys it
+    share: float | str = 1.0
+
+    @model_validator(mode="after")
+    def _share_in_unit_interval(self) -> Purchase:
+        if isinstance(self.share, float) and not 0 <= self.share <= 1:
+            raise ValueError(f"share = {self.share} must lie in [0, 1]")
+        return self
+
+    def share_of(self, params: ParameterSet) -> float:
+        return params[self.share] if isinstance(self.share, str) else self.share
 
 
 class Lever(BaseModel):
@@ -62,6 +90,7 @@ class Lever(BaseModel):
 
     name: str
     description: str = ""
+    evidence: str = ""
     start_week: int = Field(default=0, ge=0)
     weeks: int | None = Field(default=None, gt=0)  # None: sustained to the end of the run
     cost_per_year: float = Field(default=0.0, ge=0)
@@ -74,10 +103,9 @@ class Lever(BaseModel):
             return False
         return self.weeks is None or week < self.start_week + self.weeks
 
-    @property
-    def programme_cost_per_year(self) -> float:
+    def programme_cost_per_year(self, params: ParameterSet) -> float:
         """The part of the cost not already counted through capacity the model prices."""
-        bought = self.buys.share if self.buys is not None else 0.0
+        bought = self.buys.share_of(params) if self.buys is not None else 0.0
         return self.cost_per_year * (1 - bought)
 
     def apply(self, params: ParameterSet) -> ParameterSet:
@@ -85,17 +113,19 @@ class Lever(BaseModel):
         where = f"lever '{self.name}'"
         updated = {}
         for name, change in self.changes.items():
-            if name not in params:
-                raise ParameterError(f"{where}: unknown parameter '{name}'")
-            updated[name] = change.apply(params[name])
+            for used in [name, *change.parameters_used()]:
+                if used not in params:
+                    raise ParameterError(f"{where}: unknown parameter '{used}'")
+            updated[name] = change.apply(params[name], params)
         params = params.with_overrides(updated, where=where)
         if self.buys is not None:
-            for name in (self.buys.parameter, self.buys.unit_cost):
+            names = [self.buys.parameter, self.buys.unit_cost] + ([self.buys.share] if isinstance(self.buys.share, str) else [])
+            for name in names:
                 if name not in params:
                     raise ParameterError(f"{where}: buys: unknown parameter '{name}'")
             unit_cost = params[self.buys.unit_cost]
             if unit_cost <= 0:
                 raise ParameterError(f"{where}: buys: unit cost '{self.buys.unit_cost}' must be > 0")
-            extra = self.cost_per_year * self.buys.share / unit_cost
+            extra = self.cost_per_year * self.buys.share_of(params) / unit_cost
             params = params.with_overrides({self.buys.parameter: params[self.buys.parameter] + extra}, where=where)
         return params

@@ -35,14 +35,14 @@ FLOWS = (
     "pre_sentence_reports", "drug_assessments", "drrs_issued", "drr_completions", "drr_revocations", "drr_ended_early",
     "releases_in_treatment", "release_pickups", "release_retained_12w",
     "offences_acquisitive", "offences_acquisitive_drug_driven", "offences_other", "proven_reoffences",
-    "recalls", "breaches", "custody_weeks",
+    "recalls", "breaches", "custody_receptions", "returns_from_custody",
     "deaths", "drug_deaths", "deaths_after_supervision", "drug_deaths_after_supervision",
     "remissions", "relapses", "practitioners_hired", "practitioners_trained",
     *COST_LINES,
 )
 STOCKS = (
     "supervised", "drug_need", "identified", "known_users", "known_users_ever_tested", "in_treatment",
-    "waiting_list", "on_drr", "followed_up", "practitioners", "caseload_mean", "caseload_max",
+    "waiting_list", "on_drr", "followed_up", "in_custody", "practitioners", "caseload_mean", "caseload_max",
     "caseload_over_cap", "caseload_over_70", "treatment_places",
 )
 
@@ -52,7 +52,8 @@ class ProbationModel(mesa.Model):
 
     One step is one week. ``step`` runs, in order, the nine weekly processes of the brief:
 
-    1. intake from court (reports, drug assessment, DRR) and from prison (continuity);
+    1. intake from court (reports, drug assessment, DRR) and from prison (continuity),
+       and return to supervision of people released after recall;
     2. allocation of each new person to a practitioner;
     3. supervision: identifying drug need and referring to treatment;
     4. treatment: admission to funded places, drop-out and completion (then DRR review);
@@ -196,7 +197,8 @@ class ProbationModel(mesa.Model):
             in_treatment=count(people.in_treatment),
             waiting_list=count(people.waiting),
             on_drr=count(supervised & people.drr),
-            followed_up=count(people.active) - n_supervised,
+            in_custody=count(people.in_custody),
+            followed_up=count(people.active & ~people.in_custody) - n_supervised,
             practitioners=int(staff.size),
             caseload_mean=float(staff.mean()) if staff.size else 0.0,
             caseload_max=int(staff.max()) if staff.size else 0,

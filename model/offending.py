@@ -46,7 +46,7 @@ class Offending(Process):
             * np.where(people.in_treatment[idx], 1 - p.treatment_offending_reduction, 1.0),
             0.0,
         )
-        risk = people.risk[idx] / 52.0
+        risk = np.where(people.in_custody[idx], 0.0, people.risk[idx] / 52.0)
         base = p.acquisitive_per_year * risk
         other = p.other_per_year * risk * np.where(problematic, p.other_multiplier_problematic, 1.0)
         return base * (1 + drug_multiplier), base * drug_multiplier, other

@@ -4,9 +4,10 @@ As in Covasim and Starsim, there is no Python object per person: each weekly pro
 on boolean masks and index arrays. Rows are slots; a person who leaves frees the slot for a
 new entrant, so memory stays proportional to the caseload however long the run.
 
-A person is *active* while the model tracks them: while *supervised*, and afterwards, until
-52 weeks after the start of their order or licence, for the Ministry of Justice one-year
-proven reoffending measure (the follow-up period).
+A person is *active* while the model tracks them: while *supervised*; while *in custody*
+after a recall or a breach that ends in custody (they come back to supervision on
+release); and after their order ends, until 52 weeks after its start, for the Ministry of
+Justice one-year proven reoffending measure (the follow-up period).
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ FIELDS: dict[str, tuple[type, object]] = {
     "released_in_treatment": (np.bool_, False),
     "pickup_week": (np.int32, NEVER),
     "naloxone": (np.bool_, False),
+    "in_custody": (np.bool_, False),
+    "custody_until": (np.int32, NEVER),
     "rate_acquisitive": (np.float64, 0.0),
     "rate_drug_driven": (np.float64, 0.0),
     "rate_other": (np.float64, 0.0),

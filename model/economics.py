@@ -1,0 +1,166 @@
+"""Outcomes and economics of scenarios against the baseline (HM Treasury Green Book).
+
+Every figure is national (a run's counts divided by its scale) and in 2019/20 prices.
+Flows over the run are discounted weekly at the Green Book rate (3.5% a year) to present
+values. Costs are split by payer: probation (staff, testing, reports, probation
+programmes), health (treatment places and health programmes) and custody (prison after
+recall or breach). Benefits are crime costs averted (Home Office unit costs of crime, by
+offence type) and, if ``unit_cost_drug_death`` is set, deaths averted.
+
+Per scenario and replicate, differences from the baseline are paired (same replicate, same
+seed, same parameter draw); the interval of a difference is the 2.5th to 97.5th percentile
+over replicates, so it carries chance and, with a calibrated parameter sample, parameter
+uncertainty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from .ensemble import RunResult
+
+PRICE_BASE = "2019/20"
+BASELINE = "baseline"
+
+PAYER_COLUMNS = {
+    "probation": ("cost_staff", "cost_testing", "cost_programmes_probation"),
+    "health": ("cost_treatment", "cost_programmes_health"),
+    "custody": ("cost_custody",),
+}
+TOTALS = (  # flows summed over the run (national)
+    "referrals", "tests", "treatment_starts", "treatment_completions", "drrs_issued", "drr_completions",
+    "releases_in_treatment", "release_pickups", "release_retained_12w", "proven_reoffences",
+    "offences_acquisitive", "offences_other", "recalls", "breaches",
+)
+MEANS = ("supervised", "drug_need", "identified", "in_treatment", "waiting_list", "caseload_mean", "caseload_max", "practitioners")
+
+# The headline outcomes, in the order a report shows them, with their labels and units.
+HEADLINES = {
+    "reoffences_averted": ("Proven reoffences averted", "reoffences"),
+    "deaths_averted": ("Drug-related deaths averted", "deaths"),
+    "pv_net_cost": ("Net public cost (PV)", "GBP"),
+    "pv_benefits": ("Crime costs averted (PV)", "GBP"),
+    "npv": ("Net present value", "GBP"),
+    "bcr": ("Benefit-cost ratio", "ratio"),
+    "cost_per_reoffence_averted": ("Net cost per reoffence averted", "GBP"),
+}
+
+
+def discount_factors(weeks: int, rate: float) -> np.ndarray:
+    """Green Book discount factor for each week, (1 + rate) ** -(week / 52)."""
+    return (1 + rate) ** -(np.arange(weeks) / 52.0)
+
+
+def run_outcomes(result: RunResult, discount_rate: float) -> dict[str, float]:
+    """National outcomes of one run: totals, mean stocks, present values, rates."""
+    weekly, scale = result.weekly, result.spec.scale
+    factor = discount_factors(len(weekly), discount_rate)
+    pv = lambda column: float((weekly[column].to_numpy() * factor).sum() / scale)  # noqa: E731
+    out: dict[str, float] = {f"total_{c}": float(weekly[c].sum() / scale) for c in TOTALS}
+    out.update({f"mean_{c}": float(weekly[c].mean() / (1 if c.startswith("caseload") else scale)) for c in MEANS})
+    out["total_drug_deaths"] = float((weekly["drug_deaths"] + weekly["drug_deaths_after_supervision"]).sum() / scale)
+    out["total_deaths"] = float((weekly["deaths"] + weekly["deaths_after_supervision"]).sum() / scale)
+    for payer, columns in PAYER_COLUMNS.items():
+        out[f"pv_cost_{payer}"] = sum(pv(c) for c in columns)
+    out["pv_public_cost"] = out["pv_cost_probation"] + out["pv_cost_health"] + out["pv_cost_custody"]
+    for column in ("cost_crime", "cost_crime_acquisitive", "cost_crime_other", "cost_deaths"):
+        out[f"pv_{column}"] = pv(column)
+    out["continuity_pickup_rate"] = _ratio(weekly["release_pickups"].sum(), weekly["releases_in_treatment"].sum())
+    out["continuity_retained_12w_rate"] = _ratio(weekly["release_retained_12w"].sum(), weekly["release_pickups"].sum())
+    cohorts = result.cohorts[result.cohorts["complete"]]
+    for _, row in cohorts.iterrows():
+        out[f"proven_reoffending_rate_cohort_{int(row['year']) + 1}"] = float(row["rate"])
+    return out
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return float(numerator / denominator) if denominator else float("nan")
+
+
+def outcome_table(results: Iterable[RunResult], discount_rate: float) -> pd.DataFrame:
+    """One row per run (scenario, replicate), one column per outcome, with paired
+    differences from the baseline and the Green Book measures."""
+    rows = [{"scenario": r.spec.scenario, "replicate": r.spec.replicate, **run_outcomes(r, discount_rate)} for r in results]
+    table = pd.DataFrame(rows).set_index(["scenario", "replicate"]).sort_index()
+    if BASELINE not in table.index.get_level_values("scenario"):
+        raise ValueError("the baseline scenario must be among the runs to compare scenarios with it")
+    base = table.xs(BASELINE, level="scenario")
+    diff = table - base.reindex(table.index, level="replicate")
+    table["reoffences_averted"] = -diff["total_proven_reoffences"]
+    table["offences_averted"] = -(diff["total_offences_acquisitive"] + diff["total_offences_other"])
+    table["deaths_averted"] = -diff["total_drug_deaths"]
+    table["pv_net_cost"] = diff["pv_public_cost"]
+    for payer in PAYER_COLUMNS:
+        table[f"pv_net_cost_{payer}"] = diff[f"pv_cost_{payer}"]
+    table["pv_crime_averted_acquisitive"] = -diff["pv_cost_crime_acquisitive"]
+    table["pv_crime_averted_other"] = -diff["pv_cost_crime_other"]
+    table["pv_benefits"] = -(diff["pv_cost_crime"] + diff["pv_cost_deaths"])
+    table["npv"] = table["pv_benefits"] - table["pv_net_cost"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["bcr"] = np.where(table["pv_net_cost"] > 0, table["pv_benefits"] / table["pv_net_cost"], np.nan)
+        table["cost_per_reoffence_averted"] = np.where(
+            table["reoffences_averted"] > 0, table["pv_net_cost"] / table["reoffences_averted"], np.nan
+        )
+    return table
+
+
+def summarise(table: pd.DataFrame) -> pd.DataFrame:
+    """summary.csv: scenario, metric, mean and 95% interval; difference from the baseline
+    (paired by replicate) with its interval."""
+    base = table.xs(BASELINE, level="scenario")
+    rows = []
+    for scenario, group in table.groupby(level="scenario", sort=False):
+        values = group.droplevel("scenario")
+        difference = values - base.reindex(values.index)
+        for metric in table.columns:
+            v, d = values[metric].dropna(), difference[metric].dropna()
+            rows.append(
+                {
+                    "scenario": scenario,
+                    "metric": metric,
+                    "mean": v.mean() if len(v) else np.nan,
+                    "lower": v.quantile(0.025) if len(v) else np.nan,
+                    "upper": v.quantile(0.975) if len(v) else np.nan,
+                    "difference": d.mean() if len(d) else np.nan,
+                    "difference_lower": d.quantile(0.025) if len(d) else np.nan,
+                    "difference_upper": d.quantile(0.975) if len(d) else np.nan,
+                    "replicates": len(v),
+                }
+            )
+    summary = pd.DataFrame(rows)
+    ratio_of_means = table.groupby(level="scenario")[["pv_benefits", "pv_net_cost"]].mean()
+    bcr = (ratio_of_means["pv_benefits"] / ratio_of_means["pv_net_cost"].where(ratio_of_means["pv_net_cost"] > 0))
+    is_bcr = summary["metric"] == "bcr"
+    summary.loc[is_bcr, "mean"] = summary.loc[is_bcr, "scenario"].map(bcr)  # BCR of mean benefits and costs
+    return summary
+
+
+def headline_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """Scenario by headline outcome: 'mean (lower to upper)' strings for reports."""
+    rows = summary[summary["metric"].isin(HEADLINES)]
+    table = rows.pivot(index="scenario", columns="metric", values=["mean", "lower", "upper"])
+    out = pd.DataFrame(index=table.index)
+    for metric, (label, unit) in HEADLINES.items():
+        if ("mean", metric) not in table.columns:
+            continue
+        out[label] = [
+            _format(table.loc[s, ("mean", metric)], table.loc[s, ("lower", metric)], table.loc[s, ("upper", metric)], unit)
+            for s in table.index
+        ]
+    return out
+
+
+def _format(mean: float, lower: float, upper: float, unit: str) -> str:
+    if not np.isfinite(mean):
+        return "n/a"
+    if unit == "GBP":
+        f = lambda x: f"£{x / 1e6:,.1f}m"  # noqa: E731
+    elif unit == "ratio":
+        f = lambda x: f"{x:.2f}"  # noqa: E731
+    else:
+        f = lambda x: f"{x:,.0f}"  # noqa: E731
+    bounds = f" ({f(lower)} to {f(upper)})" if np.isfinite(lower) and np.isfinite(upper) else ""
+    return f"{f(mean)}{bounds}"

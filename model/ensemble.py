@@ -1,0 +1,189 @@
+"""Ensembles of runs: paired replications, a resumable cache, and Dask distributed.
+
+Replication ``r`` gets the same seed in every scenario (common random numbers), and, when
+a parameter sample is given (the calibration posterior), the same parameter set too, so
+scenario differences are paired. Each finished run is written to the cache at once, under
+a key that hashes everything that determines it; an interrupted ensemble resumes from the
+cache without recomputing finished runs. Runs go serially (``workers=0``), on a local Dask
+cluster (one worker process per core), or on an existing cluster (``scheduler``): the
+results are identical, because each run depends only on its own specification.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from .levers import Lever
+from .model import ProbationModel
+from .scenarios import Scenario
+
+MODEL_VERSION = "1"  # bump when model behaviour changes, to invalidate cached runs
+
+
+def replicate_seed(base_seed: int, replicate: int) -> int:
+    """The seed of replicate ``r``: the same in every scenario, independent across replicates."""
+    return int(np.random.SeedSequence([base_seed, replicate]).generate_state(1, dtype=np.uint64)[0] >> 1)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything that determines one run."""
+
+    scenario: str
+    replicate: int
+    seed: int
+    scale: float
+    weeks: int
+    levers: tuple[Lever, ...] = ()
+    parameters: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        content = {
+            "version": MODEL_VERSION,
+            "seed": self.seed,
+            "scale": self.scale,
+            "weeks": self.weeks,
+            "levers": [lever.model_dump() for lever in self.levers],
+            "parameters": dict(sorted(self.parameters.items())),
+        }
+        return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()[:24]
+
+
+@dataclass
+class RunResult:
+    spec: RunSpec
+    weekly: pd.DataFrame  # one row per week, the model's columns plus week
+    cohorts: pd.DataFrame  # one-year proven reoffending by yearly cohort
+
+
+def simulate(spec: RunSpec) -> RunResult:
+    """Run one model to the end (a pure function of its spec: safe on any worker)."""
+    model = ProbationModel(scale=spec.scale, seed=spec.seed, params=spec.parameters, levers=spec.levers)
+    model.run(spec.weeks)
+    weekly = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    weekly.insert(0, "week", np.arange(len(weekly)))
+    return RunResult(spec, weekly, model.cohort_reoffending())
+
+
+def build_specs(
+    scenarios: Sequence[Scenario],
+    replicates: int,
+    seed: int,
+    scale: float,
+    weeks: int,
+    parameter_sample: Sequence[dict[str, float]] | None = None,
+) -> list[RunSpec]:
+    """Paired specs: replicate r of every scenario shares its seed and parameter draw."""
+    specs = []
+    for scenario in scenarios:
+        for r in range(replicates):
+            draw = dict(parameter_sample[r % len(parameter_sample)]) if parameter_sample else {}
+            params = {**draw, **scenario.parameters}
+            specs.append(RunSpec(scenario.name, r, replicate_seed(seed, r), scale, weeks, scenario.levers, params))
+    return specs
+
+
+class RunCache:
+    """Finished runs on disk, one pair of Parquet files per run, written atomically."""
+
+    def __init__(self, directory: Path | str):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+
+    def _paths(self, spec: RunSpec) -> tuple[Path, Path]:
+        return self.directory / f"{spec.key}.weekly.parquet", self.directory / f"{spec.key}.cohorts.parquet"
+
+    def has(self, spec: RunSpec) -> bool:
+        return self._paths(spec)[0].exists()
+
+    def save(self, result: RunResult) -> None:
+        weekly_path, cohorts_path = self._paths(result.spec)
+        _write_atomic(result.cohorts, cohorts_path)
+        _write_atomic(result.weekly, weekly_path)  # written last: its presence marks the run done
+
+    def load(self, spec: RunSpec) -> RunResult:
+        weekly_path, cohorts_path = self._paths(spec)
+        return RunResult(spec, pd.read_parquet(weekly_path), pd.read_parquet(cohorts_path))
+
+
+def _write_atomic(frame: pd.DataFrame, path: Path) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    frame.to_parquet(temporary, index=False)
+    os.replace(temporary, path)
+
+
+def run_ensemble(
+    specs: Sequence[RunSpec],
+    cache: RunCache,
+    workers: int = 0,
+    scheduler: str | None = None,
+    progress: bool = True,
+    function: Callable[[RunSpec], RunResult] = simulate,
+) -> list[RunResult]:
+    """Run every spec not already in the cache, then return all results in spec order.
+
+    ``workers=0`` runs serially in this process; otherwise a local Dask cluster with that
+    many worker processes, or the cluster at ``scheduler`` (``tcp://host:port``).
+    """
+    todo = [spec for spec in specs if not cache.has(spec)]
+    bar = tqdm(total=len(specs), initial=len(specs) - len(todo), desc="runs", unit="run", disable=not progress, dynamic_ncols=True)
+    try:
+        if todo and workers == 0 and scheduler is None:
+            for spec in todo:
+                cache.save(function(spec))
+                bar.update()
+        elif todo:
+            _run_on_dask(todo, cache, workers, scheduler, bar, function)
+    finally:
+        bar.close()
+    return [cache.load(spec) for spec in specs]
+
+
+def _run_on_dask(todo, cache, workers, scheduler, bar, function) -> None:
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    if scheduler:
+        client = Client(scheduler)
+        cluster = None
+    else:
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
+        )
+        client = Client(cluster)
+    try:
+        futures = client.map(function, todo, pure=False, retries=2)
+        for future in as_completed(futures):
+            cache.save(future.result())
+            bar.update()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def tidy_weekly(results: Iterable[RunResult]) -> pd.DataFrame:
+    """All runs' weekly frames in one tidy table with scenario and replicate columns."""
+    frames = []
+    for result in results:
+        frame = result.weekly.copy()
+        frame.insert(0, "replicate", result.spec.replicate)
+        frame.insert(0, "scenario", result.spec.scenario)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def describe_specs(specs: Sequence[RunSpec]) -> list[dict[str, Any]]:
+    """Seeds and parameter draws of each run, for metadata."""
+    return [{"scenario": s.scenario, "replicate": s.replicate, "seed": s.seed, "key": s.key} for s in specs]

@@ -11,7 +11,6 @@ import numpy as np
 
 from .people import BREACHED, PROBLEMATIC, STAYS
 from .process import Process
-from .streams import happen
 
 
 class Courts(Process):
@@ -19,18 +18,17 @@ class Courts(Process):
 
     def sentence(self, idx: np.ndarray) -> None:
         """Pre-sentence report, drug assessment and DRR decision for new court orders."""
-        m, p, rng, people = self.model, self.model.p, self.rng, self.people
-        n = idx.size
-        report = rng.random(n) < p.psr_share
+        m, p, people, u = self.model, self.model.p, self.people, self.chance.uniform
+        report = u(idx) < p.psr_share
         problematic = people.drug_use[idx] == PROBLEMATIC
-        assessed = report & problematic & (rng.random(n) < p.psr_drug_assessment)
+        assessed = report & problematic & (u(idx) < p.psr_drug_assessment)
         people.identified[idx[assessed]] = True
         drr_chance = np.where(assessed, p.drr_given_assessment, np.where(problematic, p.drr_without_assessment, 0.0))
-        drr = idx[rng.random(n) < drr_chance]
+        drr = idx[u(idx) < drr_chance]
         people.drr[drr] = True
         people.identified[drr] = True
         people.drr_end[drr] = np.minimum(people.start_week[drr] + int(p.drr_weeks), people.end_week[drr])
-        engaged = happen(rng, drr, p.drr_engagement)
+        engaged = self.chance.events(drr, p.drr_engagement)
         m.treatment.join_waiting_list(engaged, priority=True)
         m.count("pre_sentence_reports", int(report.sum()))
         m.count("drug_assessments", int(assessed.sum()))
@@ -45,7 +43,7 @@ class Courts(Process):
         m.count("drr_completions", finished.size)
         still = on_drr[people.drr_end[on_drr] > m.week]
         disengaged = still[~people.in_treatment[still] & ~people.waiting[still]]
-        revoked = happen(self.rng, disengaged, p.drr_breach_per_week_disengaged)
+        revoked = self.chance.events(disengaged, p.drr_breach_per_week_disengaged)
         people.drr[revoked] = False
         people.leaving[revoked] = BREACHED
         m.count("drr_revocations", revoked.size)

@@ -4,7 +4,7 @@ The drug-related death hazard of a problematic user (lower for non-problematic u
 by dependency severity) rises sharply in the first weeks after release from prison and
 falls on opioid substitution treatment and when carrying naloxone. Deaths are rare, so the
 process draws only candidate events at an upper bound and thins them (see
-:func:`model.streams.happen_each`).
+:meth:`model.streams.Chance.events_each`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import numpy as np
 
 from .people import DIED, NONPROBLEMATIC, PROBLEMATIC
 from .process import Process
-from .streams import happen_each
 
 MAX_SEVERITY = 1.5
 
@@ -46,8 +45,8 @@ class Deaths(Process):
             p.drug_death_per_year_problematic / 52.0 * MAX_SEVERITY * p.drug_death_rr_weeks_1_2
             * p.drug_death_rr_weeks_3_12 * max(p.drug_death_rr_female, 1.0)
         )
-        died = happen_each(self.rng, people.active & ~people.in_custody, lambda i: self.drug_death_chance(i) + other, upper_drug + other)
-        drug_related = self.rng.random(died.size) * (self.drug_death_chance(died) + other) < self.drug_death_chance(died)
+        died = self.chance.events_each(people.active & ~people.in_custody, lambda i: self.drug_death_chance(i) + other, upper_drug + other)
+        drug_related = self.chance.uniform(died) * (self.drug_death_chance(died) + other) < self.drug_death_chance(died)
         people.leaving[died] = DIED
         supervised = people.supervised[died]
         m.count("deaths", int(supervised.sum()))

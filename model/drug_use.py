@@ -11,7 +11,6 @@ import numpy as np
 
 from .people import NONPROBLEMATIC, PROBLEMATIC
 from .process import Process
-from .streams import happen, happen_each
 
 DETERRENCE_WEEKS = 4
 
@@ -29,9 +28,9 @@ class DrugUse(Process):
             return base * np.where(t - people.last_test[i] < DETERRENCE_WEEKS, 1 + p.testing_deterrence, 1.0)
 
         upper = max(p.remission_in_treatment_per_week, p.remission_untreated_per_week) * (1 + p.testing_deterrence)
-        remitted = happen_each(self.rng, problematic, remission, upper)
+        remitted = self.chance.events_each(problematic, remission, upper)
         nonproblematic = community & (people.drug_use == NONPROBLEMATIC)
-        relapsed = happen(self.rng, nonproblematic, p.relapse_per_week)
+        relapsed = self.chance.events(nonproblematic, p.relapse_per_week)
         people.drug_use[remitted] = NONPROBLEMATIC
         people.drug_use[relapsed] = PROBLEMATIC
         m.count("remissions", remitted.size)

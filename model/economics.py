@@ -8,9 +8,11 @@ recall or breach). Benefits are crime costs averted (Home Office unit costs of c
 offence type) and, if ``unit_cost_drug_death`` is set, deaths averted.
 
 Per scenario and replicate, differences from the baseline are paired (same replicate, same
-seed, same parameter draw); the interval of a difference is the 2.5th to 97.5th percentile
-over replicates, so it carries chance and, with a calibrated parameter sample, parameter
-uncertainty.
+seed, same parameter draw). The interval of a value or a difference is the 2.5th to 97.5th
+percentile over replicates, so it carries chance and, with a calibrated parameter sample,
+parameter uncertainty; at reduced scale the chance part is wider than it would be for the
+whole country (it shrinks as 1/sqrt(scale)). ``difference_se`` is the Monte Carlo standard
+error of the mean difference, which shrinks with more replicates.
 """
 
 from __future__ import annotations
@@ -127,6 +129,7 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
                     "difference": d.mean() if len(d) else np.nan,
                     "difference_lower": d.quantile(0.025) if len(d) else np.nan,
                     "difference_upper": d.quantile(0.975) if len(d) else np.nan,
+                    "difference_se": d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else np.nan,
                     "replicates": len(v),
                 }
             )

@@ -14,6 +14,13 @@ from .people import COMMUNITY_ORDER, LICENCE, NONPROBLEMATIC, PROBLEMATIC, SUSPE
 from .process import Process
 
 
+# fields that new_people sets for every new person (Population.add need not reset them)
+ASSIGNED = frozenset({
+    "supervised", "region", "female", "route", "start_week", "end_week", "drug_use", "ocu", "severity", "risk",
+    "rate_acquisitive", "rate_drug_driven", "rate_other", "next_proven_offence",
+})
+
+
 class Intake(Process):
     name = "intake"
 
@@ -36,7 +43,7 @@ class Intake(Process):
         """
         m, p, rng, people = self.model, self.model.p, self.rng, self.people
         n = n_court + n_release
-        idx = people.add(n)
+        idx = people.add(n, assigned=ASSIGNED)
         court, released = idx[:n_court], idx[n_court:]
         from_prison = np.arange(n) >= n_court
         people.supervised[idx] = True

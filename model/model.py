@@ -35,11 +35,12 @@ FLOWS = (
     "pre_sentence_reports", "drug_assessments", "drrs_issued", "drr_completions", "drr_revocations", "drr_ended_early",
     "releases_in_treatment", "release_pickups", "release_retained_12w",
     "offences_acquisitive", "offences_acquisitive_drug_driven", "offences_other", "proven_reoffences",
-    "recalls", "breaches", "custody_receptions", "returns_from_custody",
+    "recalls", "breaches", "resentenced", "custody_receptions", "returns_from_custody",
     "deaths", "drug_deaths", "deaths_after_supervision", "drug_deaths_after_supervision",
     "remissions", "relapses", "practitioners_hired", "practitioners_trained",
     *COST_LINES,
 )
+MONEY_AND_EXPECTED = frozenset(COST_LINES) | {"offences_acquisitive_drug_driven"}  # recorded as floats
 STOCKS = (
     "supervised", "drug_need", "identified", "known_users", "known_users_ever_tested", "in_treatment",
     "waiting_list", "on_drr", "followed_up", "in_custody", "practitioners", "caseload_mean", "caseload_max",
@@ -125,12 +126,17 @@ class ProbationModel(mesa.Model):
         self.deaths = Deaths(self)
         self.exits = Exits(self)
         self.costs = Costs(self)
+        self.processes = (
+            self.intake, self.courts, self.release, self.allocation, self.supervision, self.treatment,
+            self.testing, self.drug_use, self.offending, self.deaths, self.exits, self.costs,
+        )
 
         self.datacollector = mesa.DataCollector(
             model_reporters={name: (lambda m, name=name: m.record[name]) for name in FLOWS + STOCKS}
         )
         self.record: dict[str, float] = {}
         self._apply_levers()
+        self._new_week_of_random_numbers()
         self.allocation.sync_workforce()
         self.intake.initial_population(int(round(self.p.supervised_initial * self.scale)))
         while self.week < 0:
@@ -144,6 +150,7 @@ class ProbationModel(mesa.Model):
 
     def _simulate_week(self) -> None:
         self.tally.clear()
+        self._new_week_of_random_numbers()
         self._apply_levers()
         self.intake.step()          # 1 intake from court and prison
         self.allocation.step()      # 2 allocation to practitioners
@@ -158,6 +165,11 @@ class ProbationModel(mesa.Model):
         self.costs.step()
         self.record = self._week_record()
         self.week += 1
+
+    def _new_week_of_random_numbers(self) -> None:
+        for process in self.processes:
+            for chance in process.chances:
+                chance.new_week(self.week)
 
     def run(self, weeks: int) -> None:
         """Run ``weeks`` more weeks."""
@@ -188,7 +200,7 @@ class ProbationModel(mesa.Model):
         staff = caseload[self.allocation.employed]
         count = np.count_nonzero
         n_supervised = count(supervised)
-        record = {name: self.tally.get(name, 0) for name in FLOWS}
+        record = {name: (float if name in MONEY_AND_EXPECTED else int)(self.tally.get(name, 0)) for name in FLOWS}
         record.update(
             supervised=n_supervised,
             drug_need=count(need),

@@ -26,13 +26,19 @@ import numpy as np
 
 from .people import LICENCE, PROBLEMATIC, RECALLED, BREACHED, STAYS
 from .process import Process
-from .streams import happen, happen_each
+from .streams import Chance
 
 FOLLOW_UP_WEEKS = 52  # Ministry of Justice one-year proven reoffending window
 
 
 class Offending(Process):
     name = "offending"
+
+    def __init__(self, model):
+        super().__init__(model)
+        self.schedule = Chance(model.seed_sequence, "offending.schedule", model.people)
+        self.compliance = Chance(model.seed_sequence, "offending.compliance", model.people)
+        self.chances = [self.chance, self.schedule, self.compliance]
 
     def rates(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Weekly acquisitive, drug-driven acquisitive and other offending rates."""
@@ -57,16 +63,17 @@ class Offending(Process):
 
     def reschedule(self, idx: np.ndarray) -> None:
         """Store new rates for people whose state has changed; draw their next proven offence."""
-        if idx.size == 0:
-            return
         people = self.people
         people.rate_acquisitive[idx], people.rate_drug_driven[idx], people.rate_other[idx] = self.rates(idx)
         rate = self.proven_rate(idx)
-        wait = self.rng.exponential(1.0, idx.size) / np.maximum(rate, 1e-300)
+        wait = self.schedule.exponential(idx) / np.maximum(rate, 1e-300)
         people.next_proven_offence[idx] = np.where(rate > 0, self.model.week + wait, np.inf)
 
     def step(self) -> None:
-        m, p, people, rng, t = self.model, self.model.p, self.people, self.rng, self.model.week
+        m, p, people, chance, t = self.model, self.model.p, self.people, self.chance, self.model.week
+        acquisitive_rate = people.rate_acquisitive.sum()
+        unproven_acquisitive = self.rng.poisson(acquisitive_rate * (1 - p.proven_share_acquisitive))
+        unproven_other = self.rng.poisson(people.rate_other.sum() * (1 - p.proven_share_other))
         due = people.where(people.next_proven_offence < t + 1)
         rate = self.proven_rate(due)
         acquisitive_share = people.rate_acquisitive[due] * p.proven_share_acquisitive / rate
@@ -75,15 +82,12 @@ class Offending(Process):
         when = people.next_proven_offence[due]
         offending = np.arange(due.size)
         while offending.size:  # rates are constant within the week; repeat for offences still due
-            proven_acquisitive[offending] += rng.random(offending.size) < acquisitive_share[offending]
+            proven_acquisitive[offending] += chance.uniform(due[offending]) < acquisitive_share[offending]
             proven_count[offending] += 1
-            when[offending] += rng.exponential(1.0, offending.size) / rate[offending]
+            when[offending] += chance.exponential(due[offending]) / rate[offending]
             offending = offending[when[offending] < t + 1]
         people.next_proven_offence[due] = when
 
-        acquisitive_rate = people.rate_acquisitive.sum()
-        unproven_acquisitive = rng.poisson(acquisitive_rate * (1 - p.proven_share_acquisitive))
-        unproven_other = rng.poisson(people.rate_other.sum() * (1 - p.proven_share_other))
         acquisitive = int(proven_acquisitive.sum()) + unproven_acquisitive
         drug_driven_share = people.rate_drug_driven.sum() / acquisitive_rate if acquisitive_rate > 0 else 0.0
         m.count("offences_acquisitive", acquisitive)
@@ -96,7 +100,7 @@ class Offending(Process):
         m.record_cohort_reoffenders(first)
 
         on_licence = due[people.supervised[due] & (people.route[due] == LICENCE) & (people.leaving[due] == STAYS)]
-        people.leaving[happen(rng, on_licence, p.recall_on_proven)] = RECALLED
+        people.leaving[chance.events(on_licence, p.recall_on_proven)] = RECALLED
         self._noncompliance()
 
     def _noncompliance(self) -> None:
@@ -109,5 +113,5 @@ class Offending(Process):
             return base * np.where(struggling, p.noncompliance_multiplier_problematic, 1.0)
 
         upper = max(p.recall_noncompliance_per_week, p.breach_noncompliance_per_week) * max(p.noncompliance_multiplier_problematic, 1.0)
-        enforced = happen_each(self.rng, supervised, chance, upper)
+        enforced = self.compliance.events_each(supervised, chance, upper)
         people.leaving[enforced] = np.where(people.route[enforced] == LICENCE, RECALLED, BREACHED)

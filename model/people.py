@@ -75,6 +75,7 @@ class Population:
         self.capacity = 0
         self.next_uid = 0
         self.free = np.empty(0, dtype=np.int64)
+        self.row_of_uid = np.full(1024, -1, dtype=np.int64)  # -1: no longer in the model
         for name, (dtype, default) in FIELDS.items():
             setattr(self, name, np.empty(0, dtype=dtype))
         self._grow(capacity)
@@ -90,21 +91,29 @@ class Population:
         self.free = np.concatenate([added, self.free])
         self.capacity = new_capacity
 
-    def add(self, n: int) -> np.ndarray:
-        """Take ``n`` free rows for new people, reset to defaults; returns their row indices."""
+    def add(self, n: int, assigned: frozenset[str] = frozenset()) -> np.ndarray:
+        """Take ``n`` free rows for new people; returns their row indices. Every field is
+        reset to its default except those in ``assigned``, which the caller sets at once."""
         if n > self.free.size:
             self._grow(self.capacity + n)
         idx = np.sort(self.free[self.free.size - n :])
         self.free = self.free[: self.free.size - n]
         for name, (dtype, default) in FIELDS.items():
-            getattr(self, name)[idx] = default
+            if name not in assigned:
+                getattr(self, name)[idx] = default
         self.uid[idx] = np.arange(self.next_uid, self.next_uid + n)
+        if self.next_uid + n > self.row_of_uid.size:
+            grown = np.full(max(2 * self.row_of_uid.size, self.next_uid + n), -1, dtype=np.int64)
+            grown[: self.row_of_uid.size] = self.row_of_uid
+            self.row_of_uid = grown
+        self.row_of_uid[self.next_uid : self.next_uid + n] = idx
         self.next_uid += n
         self.active[idx] = True
         return idx
 
     def remove(self, idx: np.ndarray) -> None:
         """Free the rows of people who have left the model."""
+        self.row_of_uid[self.uid[idx]] = -1
         self.active[idx] = False
         self.supervised[idx] = False
         self.in_treatment[idx] = False

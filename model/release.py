@@ -21,30 +21,29 @@ class PrisonRelease(Process):
     name = "release"
 
     def arrange(self, idx: np.ndarray) -> None:
-        m, p, rng, people = self.model, self.model.p, self.rng, self.people
-        n = idx.size
+        m, p, people, u = self.model, self.model.p, self.people, self.chance.uniform
         use = people.drug_use[idx]
         treated_chance = np.select(
             [use == PROBLEMATIC, use == NONPROBLEMATIC],
             [p.in_treatment_at_release_problematic, p.in_treatment_at_release_nonproblematic],
             0.0,
         )
-        treated = idx[rng.random(n) < treated_chance]
+        treated = idx[u(idx) < treated_chance]
         people.released_in_treatment[treated] = True
-        people.identified[treated] = rng.random(treated.size) < p.identify_at_release_in_treatment
-        people.ost_arranged[treated] = people.ocu[treated] & (rng.random(treated.size) < p.ost_prescription_at_release)
+        people.identified[treated] = u(treated) < p.identify_at_release_in_treatment
+        people.ost_arranged[treated] = people.ocu[treated] & (u(treated) < p.ost_prescription_at_release)
 
-        same_provider = m.same_provider[people.region[treated]] | (rng.random(treated.size) < p.same_provider_extra_share)
-        appointment = rng.random(treated.size) < p.release_appointment
+        same_provider = m.same_provider[people.region[treated]] | (u(treated) < p.same_provider_extra_share)
+        appointment = u(treated) < p.release_appointment
         pickup_chance = np.where(
             same_provider,
             p.pickup_same_provider,
             np.where(appointment, p.pickup_with_appointment, p.pickup_without_appointment),
         )
-        picked_up = treated[rng.random(treated.size) < pickup_chance]
+        picked_up = treated[u(treated) < pickup_chance]
         m.treatment.join_waiting_list(picked_up, priority=True)
 
         naloxone_chance = p.approved_premises_share * p.naloxone_ap_coverage + (1 - p.approved_premises_share) * p.naloxone_other_release
         users = idx[use != NO_USE]
-        people.naloxone[users] = rng.random(users.size) < naloxone_chance
+        people.naloxone[users] = u(users) < naloxone_chance
         m.count("releases_in_treatment", treated.size)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from .people import PROBLEMATIC
 from .process import Process
-from .streams import happen_each
 
 
 class Supervision(Process):
@@ -22,11 +21,11 @@ class Supervision(Process):
         problematic = people.supervised & (people.drug_use == PROBLEMATIC)
 
         unknown = people.where(problematic & ~people.identified)
-        found = happen_each(self.rng, unknown, lambda i: p.identify_per_week * skill[people.practitioner[i]], p.identify_per_week * best)
+        found = self.chance.events_each(unknown, lambda i: p.identify_per_week * skill[people.practitioner[i]], p.identify_per_week * best)
         people.identified[found] = True
         m.count("identifications", found.size)
 
         candidates = problematic & people.identified & ~people.in_treatment & ~people.waiting
-        referred = happen_each(self.rng, candidates, lambda i: p.refer_per_week * skill[people.practitioner[i]], p.refer_per_week * best)
+        referred = self.chance.events_each(candidates, lambda i: p.refer_per_week * skill[people.practitioner[i]], p.refer_per_week * best)
         m.treatment.join_waiting_list(referred, priority=False)
         m.count("referrals", referred.size)

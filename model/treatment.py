@@ -17,7 +17,6 @@ from .agents import TreatmentService
 from .people import NEVER, PROBLEMATIC, NONPROBLEMATIC
 from .process import Process
 from .release import PICKUP_WINDOW_WEEKS
-from .streams import happen
 
 EARLY_WEEKS = 12  # weeks of the early, high drop-out period; also the continuity follow-up
 
@@ -47,11 +46,11 @@ class Treatment(Process):
         return places
 
     def step(self) -> None:
-        m, p, people, rng, t = self.model, self.model.p, self.people, self.rng, self.model.week
+        m, p, people, t = self.model, self.model.p, self.people, self.model.week
         places = self.places()
 
         waiting = people.where(people.waiting)
-        gave_up = happen(rng, waiting[~people.priority[waiting]], p.wait_dropout_per_week)
+        gave_up = self.chance.events(waiting[~people.priority[waiting]], p.wait_dropout_per_week)
         people.waiting[gave_up] = False
 
         treated = people.where(people.in_treatment)
@@ -62,7 +61,7 @@ class Treatment(Process):
         dropout = dropout * np.where(early & people.ocu[treated] & ~people.ost[treated], p.dropout_no_ost_multiplier, 1.0)
         dropout = dropout * np.where(people.drr[treated], p.court_review_retention, 1.0)
         complete = np.where(weeks_in >= p.completion_min_weeks, p.completion_per_week, 0.0)
-        u = rng.random(treated.size)
+        u = self.chance.uniform(treated)
         dropped = u < dropout
         completed = ~dropped & (u < np.minimum(dropout + complete, 1.0))
         leavers = treated[dropped | completed]
@@ -94,7 +93,7 @@ class Treatment(Process):
         people.in_treatment[admitted] = True
         people.treatment_start[admitted] = t
         opiate = people.ocu[admitted]
-        people.ost[admitted] = opiate & (people.ost_arranged[admitted] | (self.rng.random(admitted.size) < p.ost_in_treatment))
+        people.ost[admitted] = opiate & (people.ost_arranged[admitted] | (self.chance.uniform(admitted) < p.ost_in_treatment))
         people.identified[admitted] = True
         pickups = admitted[
             people.released_in_treatment[admitted]

@@ -1,0 +1,237 @@
+"""Run the funding scenarios against the baseline and write tables, plots and a report.
+
+    python run_scenarios.py                      # every scenario, the default settings
+    python run_scenarios.py --list               # what scenarios there are
+    python run_scenarios.py --validate           # check every scenario file, run nothing
+    python run_scenarios.py --scenarios treatment_funding_one_year treatment_funding_sustained --reps 20
+    python run_scenarios.py --scheduler tcp://127.0.0.1:8786   # on an existing Dask cluster
+
+Results go to ``outputs/<out>/`` (``--out``, default ``scenarios``), written in a temporary
+folder and moved into place only when complete. Finished runs are cached in
+``outputs/.cache/``: an interrupted command, run again, resumes without recomputing them.
+Bad input (an unknown scenario, a scenario file with an unknown key or an out-of-range
+value, a missing file) stops with a one-line error and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from model.economics import outcome_table, summarise, headline_table
+from model.ensemble import RunCache, build_specs, describe_specs, run_ensemble, tidy_weekly
+from model.parameters import ParameterError, ParameterSet
+from model.report import (
+    plot_continuity_cascade,
+    plot_costs_and_benefits,
+    plot_referral_funnel,
+    plot_time_series,
+    write_report,
+)
+from model.scenarios import SCENARIO_DIR, ScenarioError, ScenarioLibrary
+from model.posterior import PosteriorError, default_posterior_path, load_parameter_sample
+
+ROOT = Path(__file__).resolve().parent
+OUTPUTS = ROOT / "outputs"
+PACKAGES = ("mesa", "numpy", "pandas", "pyarrow", "pydantic", "dask", "distributed", "SALib", "matplotlib", "pyabc")
+
+
+class UsageError(ValueError):
+    """Bad command-line input: reported in one line, exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit status 2, as for any other bad input
+        raise UsageError(message)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = Parser(description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scenarios", nargs="+", metavar="NAME", help="scenario names or scenario files (default: all)")
+    parser.add_argument("--reps", type=int, default=8, help="replicates per scenario (default 8)")
+    parser.add_argument("--years", type=float, default=5, help="years to simulate (default 5)")
+    parser.add_argument("--scale", type=float, default=0.1, help="share of the national caseload simulated (default 0.1)")
+    parser.add_argument("--seed", type=int, default=1, help="base seed; replicate r gets the same seed in every scenario")
+    parser.add_argument("--out", default="scenarios", help="output folder name under outputs/ (default scenarios)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="local Dask workers; 0 runs serially (default: one per core)")
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="use an existing Dask scheduler, e.g. tcp://127.0.0.1:8786")
+    parser.add_argument("--posterior", metavar="FILE", help="parameter sample to draw replicates from (default: calibration/posterior.csv if present)")
+    parser.add_argument("--no-posterior", action="store_true", help="use the hand-set baseline parameters for every replicate")
+    parser.add_argument("--scenario-dir", default=str(SCENARIO_DIR), help="folder of scenario files (default scenarios/)")
+    parser.add_argument("--cache", default=str(OUTPUTS / ".cache" / "runs"), help="folder of finished runs, for resuming (default outputs/.cache/runs)")
+    parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
+    parser.add_argument("--validate", action="store_true", help="validate the scenario files and exit")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+    if args.reps < 1:
+        raise UsageError(f"--reps = {args.reps}: need at least 1")
+    if not args.years > 0:
+        raise UsageError(f"--years = {args.years}: must be > 0")
+    if not args.scale > 0:
+        raise UsageError(f"--scale = {args.scale}: must be > 0 (1.0 is England and Wales)")
+    if args.workers < 0:
+        raise UsageError(f"--workers = {args.workers}: must be >= 0")
+    return args
+
+
+def select_scenarios(library: ScenarioLibrary, requested: list[str] | None):
+    """The scenarios asked for (names or files), with the baseline always first."""
+    if not requested:
+        return library.all()
+    chosen = []
+    for item in requested:
+        if item.endswith((".yaml", ".yml")):
+            path = Path(item)
+            if not path.exists():
+                raise ScenarioError(f"{path}: file not found")
+            chosen.append(ScenarioLibrary(path.parent, library.base).get(path.stem))
+        else:
+            chosen.append(library.get(item))
+    if all(s.name != "baseline" for s in chosen):
+        chosen.insert(0, library.get("baseline"))
+    return sorted(chosen, key=lambda s: s.name != "baseline")
+
+
+def git_commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def versions() -> dict[str, str]:
+    found = {"python": sys.version.split()[0]}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def output_dir(name: str) -> Path:
+    return Path(name) if os.sep in name else OUTPUTS / name
+
+
+def publish(staging: Path, final: Path) -> None:
+    """Move a complete staging folder into place, replacing any earlier results."""
+    old = final.with_name(f".{final.name}.old-{os.getpid()}")
+    if final.exists():
+        final.rename(old)
+    staging.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    started = datetime.now(timezone.utc)
+    args = parse_args(argv)
+    base = ParameterSet.load()
+    library = ScenarioLibrary(args.scenario_dir, base)
+    if args.list:
+        for s in library.all():
+            print(f"{s.name:30} £{s.yearly_cost / 1e6:7.1f}m a year  {s.title}")
+        return 0
+    if args.validate:
+        checked = library.all() if not args.scenarios else select_scenarios(library, args.scenarios)
+        print(f"ok: {len(checked)} scenarios and {len(library.levers)} levers are valid")
+        return 0
+    scenarios = select_scenarios(library, args.scenarios)
+
+    posterior_path = None if args.no_posterior else (Path(args.posterior) if args.posterior else default_posterior_path())
+    sample = load_parameter_sample(posterior_path, base) if posterior_path else None
+    parameter_note = (
+        f"replicate r draws parameter set r from the calibration posterior `{posterior_path.name}` ({len(sample)} sets)"
+        if sample
+        else "the hand-set baseline values in `model/data/parameters.yaml` for every replicate (no posterior sample used)"
+    )
+
+    weeks = int(round(args.years * 52))
+    specs = build_specs(scenarios, args.reps, args.seed, args.scale, weeks, sample)
+    cache = RunCache(args.cache)
+    done_before = sum(cache.has(s) for s in specs)
+    print(f"{len(scenarios)} scenarios x {args.reps} replicates = {len(specs)} runs "
+          f"({done_before} already done), {args.years:g} years at scale {args.scale:g}", file=sys.stderr)
+    clock = time.perf_counter()
+    try:
+        results = run_ensemble(specs, cache, workers=args.workers, scheduler=args.scheduler, progress=not args.no_progress)
+    except KeyboardInterrupt:
+        saved = sum(cache.has(s) for s in specs)
+        print(f"interrupted: {saved} of {len(specs)} runs are saved; run the same command again to resume", file=sys.stderr)
+        return 130
+    elapsed = time.perf_counter() - clock
+
+    discount_rate = base.discount_rate
+    table = outcome_table(results, discount_rate)
+    summary = summarise(table)
+    final = output_dir(args.out)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = final.with_name(f".{final.name}.tmp-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        tidy_weekly(results).to_parquet(staging / "weekly.parquet", index=False)
+        table.reset_index().to_csv(staging / "outcomes_by_run.csv", index=False)
+        summary.to_csv(staging / "summary.csv", index=False)
+        plots = plot_time_series(tidy_weekly(results), scenarios, args.scale, staging)
+        plots += [
+            plot_costs_and_benefits(summary, scenarios, staging),
+            plot_referral_funnel(summary, scenarios, args.years, staging),
+            plot_continuity_cascade(summary, scenarios, args.years, staging),
+        ]
+        cohort_rates = (
+            summary[(summary["scenario"] == "baseline") & summary["metric"].str.startswith("proven_reoffending_rate_cohort_")]
+            [["metric", "mean", "lower", "upper"]].rename(columns={"metric": "cohort"})
+        )
+        settings = {
+            "started": started.isoformat(timespec="seconds"),
+            "command": " ".join(["python", "run_scenarios.py", *(argv if argv is not None else sys.argv[1:])]),
+            "replicates": args.reps, "years": args.years, "scale": args.scale, "seed": args.seed,
+            "parameter_sample": bool(sample), "parameter_note": parameter_note,
+        }
+        write_report(staging, summary, scenarios, settings, plots, base.assumptions(), cohort_rates)
+        meta = {
+            **settings,
+            "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "seconds_running": round(elapsed, 1),
+            "workers": args.workers, "scheduler": args.scheduler,
+            "git_commit": git_commit(),
+            "versions": versions(),
+            "discount_rate": discount_rate,
+            "posterior": str(posterior_path) if sample else None,
+            "parameters": base.as_dict(),
+            "scenarios": {s.name: s.to_dict() for s in scenarios},
+            "runs": describe_specs(specs),
+        }
+        (staging / "metadata.json").write_text(json.dumps(meta, indent=2, default=str))
+        publish(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+    with pd.option_context("display.width", 200, "display.max_columns", 10, "display.max_colwidth", 32):
+        headline = headline_table(summary)
+        print(headline[["Proven reoffences averted", "Drug-related deaths averted", "Net public cost (PV)", "Benefit-cost ratio"]])
+    print(f"\n{len(specs)} runs ({len(specs) - done_before} new) in {elapsed:.0f} s; results in {final}", file=sys.stderr)
+    return 0
+
+
+def cli() -> int:
+    try:
+        return main()
+    except (UsageError, ScenarioError, ParameterError, PosteriorError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(cli())

@@ -1,0 +1,227 @@
+"""Scenarios as data, paired ensembles, resumable and atomic outputs, Green Book arithmetic."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+import run_scenarios
+from model.economics import discount_factors, outcome_table, summarise
+from model.ensemble import RunCache, build_specs, run_ensemble, simulate
+from model.scenarios import ScenarioError, ScenarioLibrary, write_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+LEVERS = (ROOT / "scenarios" / "levers.yaml").read_text()
+
+
+@pytest.fixture(scope="module")
+def library() -> ScenarioLibrary:
+    return ScenarioLibrary()
+
+
+def test_every_shipped_scenario_is_valid_and_the_baseline_has_no_levers(library):
+    scenarios = library.all()
+    assert scenarios[0].name == "baseline" and scenarios[0].levers == ()
+    assert len(scenarios) >= 14
+    one_year, sustained = library.get("treatment_funding_one_year"), library.get("treatment_funding_sustained")
+    assert one_year.levers[0].weeks == 52 and sustained.levers[0].weeks is None
+    assert one_year.levers[0].cost_per_year == sustained.levers[0].cost_per_year
+
+
+def test_a_scenario_extends_another_and_replaces_its_levers_by_name(library):
+    package = library.get("sustained_package")
+    parent = library.get("government_response_2021")
+    names = [lever.name for lever in package.levers]
+    assert set(lever.name for lever in parent.levers) <= set(names)
+    assert {"caseload_cap_staff", "same_provider_continuity"} <= set(names)
+    treatment = next(lever for lever in package.levers if lever.name == "community_treatment_80m")
+    assert treatment.weeks is None and names.count("community_treatment_80m") == 1
+
+
+def test_a_resolved_scenario_round_trips_through_a_file(library, tmp_path):
+    (tmp_path / "levers.yaml").write_text("{}\n")
+    original = library.get("sustained_package")
+    write_scenario(original, tmp_path / "copy.yaml")
+    copy = ScenarioLibrary(tmp_path).get("copy")
+    assert copy.levers == original.levers and copy.parameters == original.parameters and copy.title == original.title
+
+
+def _scenario_dir(tmp_path: Path, body: str, name: str = "broken") -> Path:
+    (tmp_path / "levers.yaml").write_text(LEVERS)
+    (tmp_path / "baseline.yaml").write_text("title: Baseline\n")
+    (tmp_path / f"{name}.yaml").write_text(body)
+    return tmp_path
+
+
+BAD_FILES = {
+    "unknown key": ("title: x\nlevers: []\nbudget: 3\n", "broken.yaml: budget: Extra inputs are not permitted"),
+    "wrong type": ("title: x\nlevers: [{name: a, start_week: soon}]\n", "broken.yaml: levers.0.start_week"),
+    "probability above 1": (
+        "title: x\nlevers: [{name: a, changes: {refer_per_week: {set: 1.5}}}]\n",
+        "broken.yaml: levers.0: lever 'a': parameter 'refer_per_week' = 1.5 is outside the allowed range [0, 1]",
+    ),
+    "negative budget": ("title: x\nlevers: [{name: a, cost_per_year: -5}]\n", "broken.yaml: levers.0.cost_per_year"),
+    "unknown parameter": (
+        "title: x\nlevers: [{name: a, changes: {no_such_thing: {set: 1}}}]\n",
+        "broken.yaml: levers.0: lever 'a': unknown parameter 'no_such_thing'",
+    ),
+    "unknown parent": ("title: x\nextends: nowhere\n", "broken.yaml: extends: unknown scenario 'nowhere'"),
+    "unknown lever": ("title: x\nlevers: [free_money]\n", "broken.yaml: levers.0.lever: unknown lever 'free_money'"),
+    "not YAML": ("title: [unclosed\n", "broken.yaml: not valid YAML"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_a_bad_scenario_file_is_a_one_line_error_naming_file_and_field(tmp_path, case):
+    body, message = BAD_FILES[case]
+    folder = _scenario_dir(tmp_path, body)
+    with pytest.raises(ScenarioError) as caught:
+        ScenarioLibrary(folder).get("broken")
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--validate", "--scenarios", "no_such_scenario"], "unknown scenario 'no_such_scenario'"),
+        (["--scenarios", "missing/file.yaml"], "missing/file.yaml: file not found"),
+        (["--reps", "0"], "--reps = 0"),
+        (["--scale", "-1"], "--scale = -1.0"),
+        (["--bogus"], "unrecognized arguments: --bogus"),
+        (["--posterior", "nowhere.csv"], "nowhere.csv: file not found"),
+    ],
+)
+def test_the_command_line_reports_bad_input_in_one_line_with_exit_status_2(arguments, message):
+    done = subprocess.run([sys.executable, "run_scenarios.py", *arguments], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert message in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_broken_scenario_folder_fails_validation_from_the_command_line(tmp_path):
+    folder = _scenario_dir(tmp_path, BAD_FILES["unknown key"][0])
+    done = subprocess.run(
+        [sys.executable, "run_scenarios.py", "--validate", "--scenario-dir", str(folder)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 2 and "broken.yaml: budget" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_replicates_share_seeds_across_scenarios_and_a_no_op_lever_changes_nothing(library, tmp_path):
+    (tmp_path / "levers.yaml").write_text("{}\n")
+    (tmp_path / "baseline.yaml").write_text("title: Baseline\n")
+    (tmp_path / "no_op.yaml").write_text("title: No-op\nlevers: [{name: nothing, changes: {caseload_cap: {multiply: 1.0}}}]\n")
+    small = ScenarioLibrary(tmp_path)
+    specs = build_specs(small.all(), replicates=2, seed=5, scale=0.01, weeks=30)
+    by_rep = {}
+    for spec in specs:
+        by_rep.setdefault(spec.replicate, set()).add(spec.seed)
+    assert all(len(seeds) == 1 for seeds in by_rep.values()) and len({s.pop() for s in by_rep.values()}) == 2
+    base, no_op = simulate(specs[0]), simulate(specs[2])
+    pd.testing.assert_frame_equal(base.weekly, no_op.weekly)
+
+
+def test_a_lever_in_one_process_leaves_the_draws_of_others_paired(library):
+    """Common random numbers: more drug tests change testing, but naloxone coverage
+    (a release-process draw) of the same people stays exactly as in the baseline."""
+    from model import ProbationModel
+
+    base = ProbationModel(scale=0.02, seed=3)
+    tested = ProbationModel(scale=0.02, seed=3, levers=library.get("drug_testing").levers)
+    base.run(20)
+    tested.run(20)
+    common = np.intersect1d(base.people.uid[base.people.active], tested.people.uid[tested.people.active])
+    rows_base = base.people.row_of_uid[common]
+    rows_tested = tested.people.row_of_uid[common]
+    np.testing.assert_array_equal(base.people.naloxone[rows_base], tested.people.naloxone[rows_tested])
+    np.testing.assert_array_equal(base.people.risk[rows_base], tested.people.risk[rows_tested])
+
+
+def test_runs_on_a_dask_local_cluster_equal_the_serial_runs(library, tmp_path):
+    scenarios = [library.get("baseline"), library.get("drug_testing")]
+    specs = build_specs(scenarios, replicates=2, seed=11, scale=0.01, weeks=26)
+    serial = run_ensemble(specs, RunCache(tmp_path / "serial"), workers=0, progress=False)
+    parallel = run_ensemble(specs, RunCache(tmp_path / "dask"), workers=2, progress=False)
+    for a, b in zip(serial, parallel):
+        pd.testing.assert_frame_equal(a.weekly, b.weekly)
+        pd.testing.assert_frame_equal(a.cohorts, b.cohorts)
+
+
+def test_an_interrupted_ensemble_keeps_finished_runs_and_resumes_without_redoing_them(library, tmp_path):
+    specs = build_specs([library.get("baseline"), library.get("naloxone")], replicates=2, seed=2, scale=0.01, weeks=10)
+    calls = []
+
+    def interrupted(spec):
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        calls.append(spec.key)
+        return simulate(spec)
+
+    cache = RunCache(tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        run_ensemble(specs, cache, workers=0, progress=False, function=interrupted)
+    assert sum(cache.has(s) for s in specs) == 2
+    calls.clear()
+
+    def counting(spec):
+        calls.append(spec.key)
+        return simulate(spec)
+
+    results = run_ensemble(specs, cache, workers=0, progress=False, function=counting)
+    assert len(calls) == 2 and len(results) == 4 and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_discounting_follows_the_green_book():
+    factors = discount_factors(105, 0.035)
+    assert factors[0] == 1.0 and factors[52] == pytest.approx(1 / 1.035) and factors[104] == pytest.approx(1 / 1.035**2)
+
+
+def test_benefit_cost_ratio_and_net_present_value_from_paired_runs(library):
+    specs = build_specs([library.get("baseline"), library.get("caseload_cap")], replicates=2, seed=1, scale=0.01, weeks=20)
+    results = [simulate(s) for s in specs]
+    table = outcome_table(results, 0.035)
+    row = table.loc[("caseload_cap", 0)]
+    assert row["npv"] == pytest.approx(row["pv_benefits"] - row["pv_net_cost"])
+    assert row["pv_net_cost"] == pytest.approx(
+        row["pv_net_cost_probation"] + row["pv_net_cost_health"] + row["pv_net_cost_custody"]
+    )
+    assert row["pv_net_cost_probation"] > 0  # the extra practitioners are paid for
+    assert (table.loc["baseline", ["reoffences_averted", "pv_net_cost", "npv"]] == 0).all().all()
+    summary = summarise(table)
+    assert {"scenario", "metric", "mean", "lower", "upper", "difference", "difference_lower", "difference_upper"} <= set(summary.columns)
+
+
+def test_the_command_line_writes_every_output_and_leaves_nothing_half_written(tmp_path, monkeypatch):
+    out = tmp_path / "run"
+    arguments = ["--scenarios", "treatment_funding_one_year", "--reps", "2", "--years", "1", "--scale", "0.01",
+                 "--workers", "0", "--out", str(out), "--cache", str(tmp_path / "cache"), "--no-progress", "--no-posterior"]
+    assert run_scenarios.main(arguments) == 0
+    names = {p.name for p in out.iterdir()}
+    assert {"weekly.parquet", "summary.csv", "metadata.json", "report.md", "costs_and_benefits.png",
+            "continuity_cascade.png", "referral_funnel.png", "timeseries_in_treatment.png"} <= names
+    weekly = pd.read_parquet(out / "weekly.parquet")
+    assert set(weekly["scenario"]) == {"baseline", "treatment_funding_one_year"} and len(weekly) == 2 * 2 * 52
+    meta = json.loads((out / "metadata.json").read_text())
+    assert {"git_commit", "versions", "parameters", "runs", "command"} <= set(meta)
+    assert "Headline results" in (out / "report.md").read_text()
+    before = (out / "summary.csv").read_text()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(run_scenarios, "write_report", broken)
+    with pytest.raises(RuntimeError):
+        run_scenarios.main(arguments)
+    assert (out / "summary.csv").read_text() == before  # the earlier results are intact
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging folder left
+
+
+def test_scenario_yaml_files_are_plain_data():
+    for path in (ROOT / "scenarios").glob("*.yaml"):
+        assert isinstance(yaml.safe_load(path.read_text()), dict), path

@@ -13,7 +13,7 @@ run: $(STAMP)
 	$(PY) run_scenarios.py
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --nbmake tests notebooks
 
 check-baseline: $(STAMP)
 	$(PY) -m model.check_baseline
@@ -33,3 +33,9 @@ $(STAMP): pyproject.toml | $(PY)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+calibrate: $(STAMP)
+	$(PY) -m calibration
+
+sensitivity: $(STAMP)
+	$(PY) run_sensitivity.py --method both

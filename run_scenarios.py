@@ -18,18 +18,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
-import subprocess
 import sys
 import time
 from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 
 from model.economics import outcome_table, summarise, headline_table
 from model.ensemble import RunCache, build_specs, describe_specs, run_ensemble, tidy_weekly
+from model.outputs import OUTPUTS, git_commit, output_dir, published, versions
 from model.parameters import ParameterError, ParameterSet
 from model.report import (
     plot_continuity_cascade,
@@ -42,8 +40,6 @@ from model.scenarios import SCENARIO_DIR, ScenarioError, ScenarioLibrary
 from model.posterior import PosteriorError, default_posterior_path, load_parameter_sample
 
 ROOT = Path(__file__).resolve().parent
-OUTPUTS = ROOT / "outputs"
-PACKAGES = ("mesa", "numpy", "pandas", "pyarrow", "pydantic", "dask", "distributed", "SALib", "matplotlib", "pyabc")
 
 
 class UsageError(ValueError):
@@ -102,36 +98,6 @@ def select_scenarios(library: ScenarioLibrary, requested: list[str] | None):
     return sorted(chosen, key=lambda s: s.name != "baseline")
 
 
-def git_commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
-def versions() -> dict[str, str]:
-    found = {"python": sys.version.split()[0]}
-    for name in PACKAGES:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            found[name] = "not installed"
-    return found
-
-
-def output_dir(name: str) -> Path:
-    return Path(name) if os.sep in name else OUTPUTS / name
-
-
-def publish(staging: Path, final: Path) -> None:
-    """Move a complete staging folder into place, replacing any earlier results."""
-    old = final.with_name(f".{final.name}.old-{os.getpid()}")
-    if final.exists():
-        final.rename(old)
-    staging.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def main(argv: list[str] | None = None) -> int:
     started = datetime.now(timezone.utc)
     args = parse_args(argv)
@@ -174,15 +140,12 @@ def main(argv: list[str] | None = None) -> int:
     table = outcome_table(results, discount_rate)
     summary = summarise(table)
     final = output_dir(args.out)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = final.with_name(f".{final.name}.tmp-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    try:
-        tidy_weekly(results).to_parquet(staging / "weekly.parquet", index=False)
+    with published(final) as staging:
+        tidy = tidy_weekly(results)
+        tidy.to_parquet(staging / "weekly.parquet", index=False)
         table.reset_index().to_csv(staging / "outcomes_by_run.csv", index=False)
         summary.to_csv(staging / "summary.csv", index=False)
-        plots = plot_time_series(tidy_weekly(results), scenarios, args.scale, staging)
+        plots = plot_time_series(tidy, scenarios, args.scale, staging)
         plots += [
             plot_costs_and_benefits(summary, scenarios, staging),
             plot_referral_funnel(summary, scenarios, args.years, staging),
@@ -213,10 +176,6 @@ def main(argv: list[str] | None = None) -> int:
             "runs": describe_specs(specs),
         }
         (staging / "metadata.json").write_text(json.dumps(meta, indent=2, default=str))
-        publish(staging, final)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
     with pd.option_context("display.width", 200, "display.max_columns", 10, "display.max_colwidth", 32):
         headline = headline_table(summary)

@@ -160,10 +160,10 @@ def _format(mean: float, lower: float, upper: float, unit: str) -> str:
     if not np.isfinite(mean):
         return "n/a"
     if unit == "GBP":
-        f = lambda x: f"£{x / 1e6:,.1f}m"  # noqa: E731
+        f = lambda x: f"{'-' if round(x / 1e6, 1) < 0 else ''}£{abs(x) / 1e6:,.1f}m"  # noqa: E731
     elif unit == "ratio":
-        f = lambda x: f"{x:.2f}"  # noqa: E731
+        f = lambda x: f"{round(x, 2) + 0.0:.2f}"  # noqa: E731
     else:
-        f = lambda x: f"{x:,.0f}"  # noqa: E731
+        f = lambda x: f"{round(x) + 0:,.0f}"  # noqa: E731
     bounds = f" ({f(lower)} to {f(upper)})" if np.isfinite(lower) and np.isfinite(upper) else ""
     return f"{f(mean)}{bounds}"

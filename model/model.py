@@ -32,7 +32,7 @@ FLOWS = (
     "entries", "court_starts", "prison_releases", "exits", "orders_ended",
     "identifications", "referrals", "tests", "positive_tests",
     "treatment_starts", "treatment_completions", "treatment_dropouts",
-    "pre_sentence_reports", "drug_assessments", "drrs_issued", "drr_completions", "drr_revocations", "drr_ended_early",
+    "pre_sentence_reports", "drug_assessments", "drrs_issued", "drr_treatment_starts", "drr_completions", "drr_revocations", "drr_ended_early",
     "releases_in_treatment", "release_pickups", "release_retained_12w",
     "offences_acquisitive", "offences_acquisitive_drug_driven", "offences_other", "proven_reoffences",
     "recalls", "breaches", "resentenced", "custody_receptions", "returns_from_custody",

@@ -34,6 +34,7 @@ def run_metrics(frame: pd.DataFrame, cohorts: pd.DataFrame, scale: float, unit_c
         "known_users_tested_share": _ratio(mean["known_users_ever_tested"], mean["known_users"]),
         "drrs_per_year": per_year("drrs_issued"),
         "drr_completion_rate": _ratio(total["drr_completions"], drr_outcomes),
+        "drr_engagement_rate": _ratio(total["drr_treatment_starts"], total["drrs_issued"]),
         "releases_in_treatment_per_year": per_year("releases_in_treatment"),
         "release_pickups_per_year": per_year("release_pickups"),
         "continuity_pickup_rate": _ratio(total["release_pickups"], total["releases_in_treatment"]),

@@ -103,5 +103,6 @@ class Treatment(Process):
         people.pickup_week[pickups] = t
         m.offending.reschedule(admitted)
         m.count("treatment_starts", admitted.size)
+        m.count("drr_treatment_starts", int(np.count_nonzero(people.drr[admitted])))
         m.count("release_pickups", pickups.size)
         return admitted

@@ -1,0 +1,60 @@
+"""Projected time of the issue's Sobol job from evaluations measured here.
+
+    python benchmarks/sensitivity_speed.py [--evaluations 6] [--workers 2]
+
+Target (issue 5): Sobol over 20 parameters with N = 256 and second-order indices
+(256 x (2 x 20 + 2) = 10,752 evaluations) at 1:10 scale over 5 years in under 30 minutes on
+this 2-core machine. One evaluation = the baseline and the scenario, same seed. This
+measures a few evaluations serially and on a local Dask cluster in one run and prints the
+projection and its ratio to the target (compare ratios: these machines are noisy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from model.scenarios import ScenarioLibrary  # noqa: E402
+from model.sensitivity import Evaluator, ScenarioOutcomes, problem_for  # noqa: E402
+from run_sensitivity import uncertain_parameters  # noqa: E402
+from model import ParameterSet  # noqa: E402
+
+TARGET_EVALUATIONS = 256 * (2 * 20 + 2)
+TARGET_SECONDS = 30 * 60
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--evaluations", type=int, default=6)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    base = ParameterSet.load()
+    names = uncertain_parameters(base)[:20]
+    problem = problem_for(names, ["bcr", "reoffences_averted", "deaths_averted"], base)
+    problem.sample_sobol(8, calc_second_order=True, seed=1)
+    X = problem.samples[: args.evaluations]
+    function = ScenarioOutcomes(ScenarioLibrary().get("sustained_package"), scale=0.1, weeks=260)
+    outputs = list(function.outputs)
+
+    start = time.perf_counter()
+    Evaluator(function, names, outputs, progress=False)(X)
+    serial = (time.perf_counter() - start) / len(X)
+    start = time.perf_counter()
+    Evaluator(function, names, outputs, workers=args.workers, progress=False)(X)  # no cache: evaluated again
+    parallel = (time.perf_counter() - start) / len(X)
+
+    projected = parallel * TARGET_EVALUATIONS
+    print(f"one evaluation (baseline + scenario, 5 years at 1:10): {serial:.2f} s serially; "
+          f"{parallel:.2f} s per evaluation with {args.workers} Dask workers (including cluster start-up)")
+    print(f"projected Sobol job ({TARGET_EVALUATIONS:,} evaluations): {projected / 60:.0f} minutes on {args.workers} workers "
+          f"({serial * TARGET_EVALUATIONS / 60:.0f} minutes serially); target 30 minutes: ratio {projected / TARGET_SECONDS:.1f}x")
+    print(f"with W workers the projection scales as {serial * TARGET_EVALUATIONS / 60:.0f} / W minutes (evaluations are independent)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

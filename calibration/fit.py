@@ -1,0 +1,222 @@
+"""Calibration of the uncertain parameters to the 2019/20 targets by ABC-SMC (pyabc).
+
+Each evaluation runs the model at reduced scale with one candidate parameter set and
+returns the fitted targets' model values; the distance is the root mean square of
+(model - target) / target standard error, where the standard error is read off the
+target's interval (a 95% interval spans about four of them). pyabc's ABC-SMC shrinks the
+tolerance generation by generation; its history lives in an SQLite database, one
+generation at a time, so an interrupted calibration resumes from the last complete
+generation. Evaluations run on Dask (a local cluster, or ``--scheduler``), like the
+scenario ensembles.
+
+The result: ``calibration/posterior.csv`` (equally weighted parameter sets, resampled from
+the last generation), which ``run_scenarios.py`` draws replicates from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+from tqdm.auto import tqdm
+
+from model import ParameterSet, ProbationModel
+from model.outcomes import model_metrics
+
+HERE = Path(__file__).resolve().parent
+TARGET_FILE = HERE / "targets.yaml"
+SETTINGS_FILE = HERE / "settings.yaml"
+POSTERIOR_FILE = HERE / "posterior.csv"
+DATABASE = HERE / ".abc" / "calibration.db"
+Z_95 = 1.959964
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    metric: str
+    value: float
+    low: float
+    high: float
+    use: str
+    source: str
+
+    @property
+    def standard_error(self) -> float:
+        """Half the width of a 95% interval, in standard errors (asymmetric intervals are
+        read by their wider side)."""
+        return max(self.high - self.value, self.value - self.low) / Z_95
+
+
+def load_targets(path: Path = TARGET_FILE) -> list[Target]:
+    rows = yaml.safe_load(path.read_text())
+    return [Target(r["name"], r["metric"], float(r["value"]), float(r["interval"][0]), float(r["interval"][1]), r["use"], r["source"]) for r in rows]
+
+
+@dataclass(frozen=True)
+class Simulator:
+    """A picklable model evaluation: parameters in, target metrics out."""
+
+    scale: float
+    weeks: int
+    metrics: tuple[str, ...]
+    fixed: tuple[tuple[str, float], ...] = ()
+
+    def __call__(self, parameters) -> dict[str, float]:
+        values = {**dict(self.fixed), **{k: float(v) for k, v in dict(parameters).items()}}
+        model = ProbationModel(scale=self.scale, seed=seed_of(values), params=values)
+        model.run(self.weeks)
+        metrics = model_metrics(model)
+        return {name: float(metrics[name]) for name in self.metrics}
+
+
+def seed_of(values: dict[str, float]) -> int:
+    """A seed determined by the parameter values, so that an evaluation is reproducible."""
+    text = json.dumps(sorted(values.items()))
+    return int(hashlib.sha256(text.encode()).hexdigest()[:15], 16)
+
+
+@dataclass(frozen=True)
+class Distance:
+    """Root mean square of standardised deviations from the targets."""
+
+    standard_errors: tuple[tuple[str, float], ...]
+
+    def __call__(self, simulated: dict, observed: dict) -> float:
+        total = 0.0
+        for metric, se in self.standard_errors:
+            z = (simulated[metric] - observed[metric]) / se
+            total += z * z if math.isfinite(z) else 1e6
+        return math.sqrt(total / len(self.standard_errors))
+
+
+@dataclass
+class Calibration:
+    """One calibration problem: parameters with uniform priors, targets, run settings."""
+
+    parameters: Sequence[str]
+    targets: Sequence[Target]
+    scale: float = 0.1
+    weeks: int = 104
+    population_size: int = 150
+    generations: int = 8
+    max_minutes: float = 25
+    min_acceptance_rate: float = 0.01
+    seed: int = 1
+    database: Path = DATABASE
+    base: ParameterSet = field(default_factory=ParameterSet.load)
+    fixed: dict[str, float] = field(default_factory=dict)  # values held fixed in every evaluation
+
+    def priors(self):
+        import pyabc
+
+        ranges = {}
+        for name in self.parameters:
+            low, high = self.base.definition(name).range
+            if not high > low:
+                raise ValueError(f"parameter '{name}' has no range to calibrate over")
+            ranges[name] = pyabc.RV("uniform", low, high - low)
+        return pyabc.Distribution(**ranges)
+
+    @property
+    def observed(self) -> dict[str, float]:
+        return {t.metric: t.value for t in self.targets}
+
+    def simulator(self) -> Simulator:
+        return Simulator(self.scale, self.weeks, tuple(t.metric for t in self.targets), tuple(sorted(self.fixed.items())))
+
+    def distance(self) -> Distance:
+        return Distance(tuple((t.metric, t.standard_error) for t in self.targets))
+
+    def run(self, workers: int = 0, scheduler: str | None = None, fresh: bool = False, progress: bool = True) -> pd.DataFrame:
+        """Run (or resume) ABC-SMC; returns the last generation's particles with weights."""
+        import pyabc
+
+        logging.getLogger("ABC").setLevel(logging.WARNING)
+        logging.getLogger("distributed").setLevel(logging.ERROR)
+        np.random.seed(self.seed)
+        self.database.parent.mkdir(parents=True, exist_ok=True)
+        if fresh and self.database.exists():
+            self.database.unlink()
+        db = f"sqlite:///{self.database}"
+        client, cluster = _dask_client(workers, scheduler)
+        start = time.monotonic()
+        try:
+            history = pyabc.History(db) if self.database.exists() else None
+            done = history.max_t + 1 if history is not None and history.n_populations else 0
+            bar = tqdm(total=self.generations, initial=min(done, self.generations), desc="ABC-SMC generations",
+                       unit="gen", disable=not progress, dynamic_ncols=True)
+            while done < self.generations:
+                if time.monotonic() - start > self.max_minutes * 60:
+                    break
+                sampler = pyabc.sampler.DaskDistributedSampler(client, batch_size=4) if client else pyabc.sampler.SingleCoreSampler()
+                abc = pyabc.ABCSMC(self.simulator(), self.priors(), self.distance(), population_size=self.population_size, sampler=sampler)
+                if done == 0:
+                    abc.new(db, self.observed)
+                else:
+                    abc.load(db, _latest_run(db))
+                remaining = timedelta(seconds=max(self.max_minutes * 60 - (time.monotonic() - start), 1))
+                history = abc.run(max_nr_populations=1, max_walltime=remaining, min_acceptance_rate=self.min_acceptance_rate)
+                populations = history.get_all_populations()
+                last = populations.iloc[-1]
+                bar.update(1)
+                bar.set_postfix(eps=f"{last['epsilon']:.3g}", sims=int(history.total_nr_simulations))
+                done = history.max_t + 1
+                rate = last["particles"] / max(last["samples"], 1)
+                if done > 1 and rate < self.min_acceptance_rate:
+                    break
+            bar.close()
+        finally:
+            if client is not None:
+                client.close()
+            if cluster is not None:
+                cluster.close()
+        return posterior_particles(db)
+
+
+def _latest_run(db: str) -> int:
+    import pyabc
+
+    return int(pyabc.History(db).all_runs()[-1].id)
+
+
+def posterior_particles(db: str) -> pd.DataFrame:
+    """The last generation's parameters with a ``_weight`` column."""
+    import pyabc
+
+    history = pyabc.History(db, _id=_latest_run(db))
+    frame, weights = history.get_distribution(m=0, t=history.max_t)
+    frame = frame.reset_index(drop=True)
+    frame["_weight"] = weights / weights.sum()
+    return frame
+
+
+def resample(particles: pd.DataFrame, size: int, seed: int) -> pd.DataFrame:
+    """Equally weighted parameter sets drawn from weighted particles (systematic resampling)."""
+    rng = np.random.default_rng(seed)
+    cumulative = np.cumsum(particles["_weight"].to_numpy())
+    positions = (rng.random() + np.arange(size)) / size
+    chosen = np.searchsorted(cumulative / cumulative[-1], positions)
+    sample = particles.drop(columns="_weight").iloc[chosen].reset_index(drop=True)
+    return sample.sample(frac=1.0, random_state=seed).reset_index(drop=True)  # replicate r gets a random draw
+
+
+def _dask_client(workers: int, scheduler: str | None):
+    if scheduler is None and workers == 0:
+        return None, None
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler:
+        return Client(scheduler), None
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR)
+    return Client(cluster), cluster

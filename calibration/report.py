@@ -1,0 +1,149 @@
+"""The calibration report: targets against the posterior predictive, posterior marginals,
+and the held-out targets stated plainly as a validation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+
+
+def plot_targets(predicted: pd.DataFrame, targets, path: Path) -> Path:
+    columns = 4
+    rows = int(np.ceil(len(targets) / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 2.6 * rows), squeeze=False)
+    for ax, target in zip(axes.flat, targets):
+        values = predicted[target.metric].dropna()
+        colour = "tab:blue" if target.use == "fitted" else "tab:orange"
+        ax.boxplot(values, vert=False, widths=0.5, positions=[0], patch_artist=True,
+                   boxprops={"facecolor": colour, "alpha": 0.4}, whis=(2.5, 97.5), showfliers=False)
+        ax.errorbar([target.value], [0.6], xerr=[[target.value - target.low], [target.high - target.value]],
+                    fmt="ko", capsize=4, label="observed and interval")
+        ax.set_yticks([0, 0.6], ["model", "observed"], fontsize=8)
+        ax.set_ylim(-0.5, 1.0)
+        ax.set_title(f"{target.name[:48]}\n({target.use.replace('_', '-')})", fontsize=8)
+        ax.tick_params(axis="x", labelsize=7)
+        ax.grid(axis="x", alpha=0.3)
+    for ax in axes.flat[len(targets):]:
+        ax.set_visible(False)
+    fig.suptitle("Calibration targets: observed value and interval (black) against the posterior predictive "
+                 "(box: median, quartiles, whiskers 2.5-97.5%); blue fitted, orange held out")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def plot_marginals(sample: pd.DataFrame, base, path: Path) -> Path:
+    names = list(sample.columns)
+    columns = 4
+    rows = int(np.ceil(len(names) / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 2.4 * rows), squeeze=False)
+    for ax, name in zip(axes.flat, names):
+        low, high = base.definition(name).range
+        ax.hist(sample[name], bins=20, range=(low, high), color="tab:blue", alpha=0.7, density=True)
+        ax.axvline(base.definition(name).value, color="black", linestyle="--", linewidth=1, label="hand-set value")
+        ax.set_xlim(low, high)
+        ax.set_title(name, fontsize=8)
+        ax.set_xlabel(base.definition(name).unit[:60], fontsize=6)
+        ax.tick_params(labelsize=7)
+        ax.set_yticks([])
+    for ax in axes.flat[len(names):]:
+        ax.set_visible(False)
+    axes.flat[0].legend(fontsize=7)
+    fig.suptitle("Posterior marginals of the calibrated parameters (x-axis: the prior range, a uniform prior)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def write_calibration_report(sample, predicted, targets, calibration, db: str, seconds: float) -> Path:
+    import pyabc
+
+    from calibration.fit import _latest_run
+
+    history = pyabc.History(db, _id=_latest_run(db)) if Path(db.removeprefix("sqlite:///")).exists() else None
+    populations = history.get_all_populations() if history is not None else pd.DataFrame()
+    plot_targets(predicted, targets, HERE / "targets.png")
+    plot_marginals(sample, calibration.base, HERE / "marginals.png")
+
+    rows = []
+    for t in targets:
+        v = predicted[t.metric].dropna()
+        low, mid, high = (np.quantile(v, q) for q in (0.025, 0.5, 0.975)) if len(v) else (np.nan,) * 3
+        overlap = high >= t.low and low <= t.high
+        rows.append(f"| {t.name} | {t.use.replace('_', '-')} | {t.value:,.3g} [{t.low:,.3g}, {t.high:,.3g}] | "
+                    f"{mid:,.3g} [{low:,.3g}, {high:,.3g}] | {'hit' if overlap else 'miss'} |")
+    params = []
+    for name in sample.columns:
+        d = calibration.base.definition(name)
+        q = sample[name].quantile([0.025, 0.5, 0.975])
+        params.append(f"| {name} | {d.unit} | [{d.range[0]:.4g}, {d.range[1]:.4g}] | {d.value:.4g} | "
+                      f"{q[0.5]:.4g} [{q[0.025]:.4g}, {q[0.975]:.4g}] |")
+    held_out = [t for t in targets if t.use == "held_out"]
+    generations = len(populations) - 1 if len(populations) else 0
+    final_eps = populations["epsilon"].iloc[-1] if len(populations) else float("nan")
+    sims = int(history.total_nr_simulations) if history is not None else 0
+    lines = [
+        "# Calibration report",
+        "",
+        "## Method",
+        "",
+        f"Approximate Bayesian computation by sequential Monte Carlo (pyabc ABC-SMC). {len(sample.columns)} uncertain "
+        "parameters (flagged `assumption` in `model/data/parameters.yaml`) get uniform priors over their ranges; the "
+        f"{sum(t.use == 'fitted' for t in targets)} fitted targets of `calibration/targets.yaml` are compared through the "
+        "root mean square of (model - target) / standard error, the standard error read off each target's interval. "
+        f"Each evaluation simulates {calibration.weeks} weeks (after the warm-up) at {calibration.scale:g} of the national caseload.",
+        "",
+        f"- Generations: {generations}; population {calibration.population_size}; {sims:,} model evaluations; "
+        f"final tolerance (RMS standardised distance) {final_eps:.3g}.",
+        f"- Posterior sample: `calibration/posterior.csv`, {len(sample)} equally weighted parameter sets resampled from "
+        "the last generation. `run_scenarios.py` draws replicate r of every scenario from set r, so scenario intervals "
+        "carry parameter uncertainty as well as chance.",
+        f"- Posterior predictive: {len(predicted)} fresh simulations from the posterior sample.",
+        f"- Time for this command: {seconds / 60:.1f} minutes.",
+        "",
+        "Held-out targets were never used to set parameters (by hand or here); they are a validation. Where the other",
+        "uncertain parameters (those not listed below) matter is shown by the sensitivity analysis, not by this fit.",
+        "",
+        "## Targets against the posterior predictive",
+        "",
+        "| target | use | observed [interval] | model median [95% predictive interval] | overlap |",
+        "|---|---|---|---|---|",
+        *rows,
+        "",
+        "![targets](targets.png)",
+        "",
+        "## Held-out validation",
+        "",
+    ]
+    for t in held_out:
+        v = predicted[t.metric].dropna()
+        low, high = np.quantile(v, [0.025, 0.975])
+        verdict = "hit" if high >= t.low and low <= t.high else "miss"
+        lines.append(f"- **{t.name}**: observed {t.value:,.3g} (interval {t.low:,.3g} to {t.high:,.3g}; {t.source}); "
+                     f"model predicts {np.median(v):,.3g} ({low:,.3g} to {high:,.3g}): **{verdict}**. {t.__dict__.get('note', '')}")
+    lines += [
+        "",
+        "## Posterior of the calibrated parameters",
+        "",
+        "| parameter | unit | prior range | hand-set value | posterior median [95% credible interval] |",
+        "|---|---|---|---|---|",
+        *params,
+        "",
+        "![marginals](marginals.png)",
+        "",
+    ]
+    path = HERE / "report.md"
+    temporary = path.with_suffix(".md.tmp")
+    temporary.write_text("\n".join(lines))
+    temporary.replace(path)
+    return path

@@ -1,0 +1,65 @@
+"""Calibration: targets are sourced and usable; ABC-SMC recovers known parameters."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from calibration.fit import Calibration, Distance, Simulator, Target, load_targets, resample
+from model import ParameterSet, ProbationModel
+from model.outcomes import model_metrics
+from model.posterior import PosteriorError, load_parameter_sample
+
+
+def test_every_target_has_a_source_an_interval_around_its_value_and_a_model_metric():
+    targets = load_targets()
+    m = ProbationModel(scale=0.01, seed=1)
+    m.run(60)
+    metrics = model_metrics(m)
+    for t in targets:
+        assert t.source and t.low <= t.value <= t.high and t.use in ("fitted", "held_out"), t.name
+        assert t.metric in metrics, t.metric
+    held_out = {t.metric for t in targets if t.use == "held_out"}
+    assert "continuity_retained_12w_rate" in held_out
+
+
+def test_the_distance_is_zero_at_the_targets_and_grows_in_standard_errors():
+    distance = Distance((("a", 2.0), ("b", 0.5)))
+    assert distance({"a": 10, "b": 1}, {"a": 10, "b": 1}) == 0
+    assert distance({"a": 12, "b": 1}, {"a": 10, "b": 1}) == pytest.approx(np.sqrt(0.5))
+    assert distance({"a": float("nan"), "b": 1}, {"a": 10, "b": 1}) > 100
+
+
+def test_calibration_recovers_known_parameters_from_synthetic_targets(tmp_path):
+    truth = {"refer_per_week": 0.0012, "proven_share_other": 0.2}
+    fixed = {"warmup_weeks": 26}
+    metrics = ("referrals_per_year", "proven_reoffences_per_year")
+    observed = Simulator(0.02, 40, metrics, tuple(fixed.items()))(truth)
+    targets = [Target(m, m, v, 0.9 * v, 1.1 * v, "fitted", "synthetic: the model at known parameters") for m, v in observed.items()]
+    calibration = Calibration(
+        parameters=list(truth), targets=targets, scale=0.02, weeks=40, population_size=40, generations=4,
+        max_minutes=5, database=tmp_path / "abc.db", fixed=fixed,
+    )
+    particles = calibration.run(workers=0, progress=False)
+    sample = resample(particles, 400, seed=1)
+    base = ParameterSet.load()
+    for name, value in truth.items():
+        low, high = sample[name].quantile([0.025, 0.975])
+        prior_low, prior_high = base.definition(name).range
+        assert low <= value <= high, (name, low, high)
+        assert high - low < 0.5 * (prior_high - prior_low), (name, low, high)
+
+
+def test_resampling_follows_the_weights():
+    particles = pd.DataFrame({"x": [0.0, 1.0], "_weight": [0.25, 0.75]})
+    sample = resample(particles, 1000, seed=3)
+    assert sample["x"].mean() == pytest.approx(0.75, abs=0.01)
+
+
+def test_a_parameter_sample_with_an_impossible_value_is_refused_naming_row_and_parameter(tmp_path):
+    bad = tmp_path / "posterior.csv"
+    bad.write_text("refer_per_week,_weight\n0.001,0.5\n1.7,0.5\n")
+    with pytest.raises(PosteriorError, match=r"posterior.csv: row 3: parameter 'refer_per_week' = 1.7"):
+        load_parameter_sample(bad, ParameterSet.load())
+    bad.write_text("made_up,\n1,\n")
+    with pytest.raises(PosteriorError, match="unknown parameter 'made_up'"):
+        load_parameter_sample(bad, ParameterSet.load())

@@ -27,8 +27,9 @@ import pandas as pd
 
 from model.economics import outcome_table, summarise, headline_table
 from model.ensemble import RunCache, build_specs, describe_specs, run_ensemble, tidy_weekly
+from model.cli import Parser, UsageError, run_command
 from model.outputs import OUTPUTS, git_commit, output_dir, published, versions
-from model.parameters import ParameterError, ParameterSet
+from model.parameters import ParameterSet
 from model.report import (
     plot_continuity_cascade,
     plot_costs_and_benefits,
@@ -36,19 +37,10 @@ from model.report import (
     plot_time_series,
     write_report,
 )
+from model.posterior import default_posterior_path, load_parameter_sample
 from model.scenarios import SCENARIO_DIR, ScenarioError, ScenarioLibrary
-from model.posterior import PosteriorError, default_posterior_path, load_parameter_sample
 
 ROOT = Path(__file__).resolve().parent
-
-
-class UsageError(ValueError):
-    """Bad command-line input: reported in one line, exit status 2."""
-
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, exit status 2, as for any other bad input
-        raise UsageError(message)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -128,12 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(scenarios)} scenarios x {args.reps} replicates = {len(specs)} runs "
           f"({done_before} already done), {args.years:g} years at scale {args.scale:g}", file=sys.stderr)
     clock = time.perf_counter()
-    try:
-        results = run_ensemble(specs, cache, workers=args.workers, scheduler=args.scheduler, progress=not args.no_progress)
-    except KeyboardInterrupt:
-        saved = sum(cache.has(s) for s in specs)
-        print(f"interrupted: {saved} of {len(specs)} runs are saved; run the same command again to resume", file=sys.stderr)
-        return 130
+    results = run_ensemble(specs, cache, workers=args.workers, scheduler=args.scheduler, progress=not args.no_progress)
     elapsed = time.perf_counter() - clock
 
     discount_rate = base.discount_rate
@@ -184,13 +171,5 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def cli() -> int:
-    try:
-        return main()
-    except (UsageError, ScenarioError, ParameterError, PosteriorError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-
-
 if __name__ == "__main__":
-    raise SystemExit(cli())
+    raise SystemExit(run_command(main))

@@ -28,22 +28,14 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from model.cli import Parser, UsageError, run_command  # noqa: E402
 from model.outputs import OUTPUTS, git_commit, output_dir, published, versions  # noqa: E402
 from model.parameters import ParameterError, ParameterSet  # noqa: E402
-from model.posterior import PosteriorError, default_posterior_path, load_parameter_sample  # noqa: E402
-from model.scenarios import ScenarioError, ScenarioLibrary  # noqa: E402
+from model.posterior import default_posterior_path, load_parameter_sample  # noqa: E402
+from model.scenarios import ScenarioLibrary  # noqa: E402
 from model.sensitivity import Evaluator, ScenarioOutcomes, morris, problem_for, sobol  # noqa: E402
 
 LABELS = {"bcr": "benefit-cost ratio", "reoffences_averted": "proven reoffences averted", "deaths_averted": "drug-related deaths averted"}
-
-
-class UsageError(ValueError):
-    pass
-
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message: str):
-        raise UsageError(message)
 
 
 def uncertain_parameters(base: ParameterSet) -> list[str]:
@@ -137,26 +129,22 @@ def main(argv: list[str] | None = None) -> int:
     evaluator = lambda names: Evaluator(function, names, outputs, cache, args.workers, args.scheduler, not args.no_progress)  # noqa: E731
     clock = time.perf_counter()
     morris_table = sobol_table = None
-    try:
-        if args.method in ("morris", "both"):
+    if args.method in ("morris", "both"):
+        names = every
+        print(f"Morris: {len(names)} parameters x {args.trajectories} trajectories = "
+              f"{(len(names) + 1) * args.trajectories} evaluations", file=sys.stderr)
+        morris_table = morris(evaluator(names), problem_for(names, outputs, ranges), args.trajectories, args.levels, args.seed)
+    if args.method in ("sobol", "both"):
+        if args.parameters:
+            names = args.parameters
+        elif morris_table is not None:
+            ranked = morris_table[morris_table["output"] == "reoffences_averted"]["parameter"]
+            names = list(ranked.head(args.sobol_top))
+        else:
             names = every
-            print(f"Morris: {len(names)} parameters x {args.trajectories} trajectories = "
-                  f"{(len(names) + 1) * args.trajectories} evaluations", file=sys.stderr)
-            morris_table = morris(evaluator(names), problem_for(names, outputs, ranges), args.trajectories, args.levels, args.seed)
-        if args.method in ("sobol", "both"):
-            if args.parameters:
-                names = args.parameters
-            elif morris_table is not None:
-                ranked = morris_table[morris_table["output"] == "reoffences_averted"]["parameter"]
-                names = list(ranked.head(args.sobol_top))
-            else:
-                names = every
-            runs = args.n * (2 * len(names) + 2 if args.second_order else len(names) + 2)
-            print(f"Sobol: {len(names)} parameters, N = {args.n}: {runs} evaluations", file=sys.stderr)
-            sobol_table = sobol(evaluator(names), problem_for(names, outputs, ranges), args.n, args.second_order, args.seed)
-    except KeyboardInterrupt:
-        print("interrupted: finished evaluations are cached; run the same command again to resume", file=sys.stderr)
-        return 130
+        runs = args.n * (2 * len(names) + 2 if args.second_order else len(names) + 2)
+        print(f"Sobol: {len(names)} parameters, N = {args.n}: {runs} evaluations", file=sys.stderr)
+        sobol_table = sobol(evaluator(names), problem_for(names, outputs, ranges), args.n, args.second_order, args.seed)
     elapsed = time.perf_counter() - clock
 
     with published(output_dir(args.out)) as staging:
@@ -184,13 +172,5 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def cli() -> int:
-    try:
-        return main()
-    except (UsageError, ScenarioError, ParameterError, PosteriorError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-
-
 if __name__ == "__main__":
-    raise SystemExit(cli())
+    raise SystemExit(run_command(main))

@@ -33,15 +33,7 @@ from calibration.fit import (
 )
 from calibration.report import write_calibration_report
 from model import ParameterError, ParameterSet
-
-
-class UsageError(ValueError):
-    pass
-
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message: str):
-        raise UsageError(message)
+from model.cli import Parser, UsageError, run_command
 
 
 def predictive(sample: pd.DataFrame, simulator: Simulator, runs: int, workers: int, scheduler: str | None) -> pd.DataFrame:
@@ -110,16 +102,5 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def cli() -> int:
-    try:
-        return main()
-    except (UsageError, ParameterError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted: finished generations are saved; run the same command again to resume", file=sys.stderr)
-        return 130
-
-
 if __name__ == "__main__":
-    raise SystemExit(cli())
+    raise SystemExit(run_command(main))

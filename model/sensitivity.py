@@ -190,14 +190,20 @@ class ScenarioOutcomes:
         return f"ScenarioOutcomes({self.scenario.name}, {self.scenario.to_dict()}, {self.scale}, {self.weeks}, {self.seed})"
 
 
+def _analyses(problem: ProblemSpec):
+    """(output, SALib result) pairs: SALib nests results by output only when there are several."""
+    outputs = problem["outputs"]
+    for output in outputs:
+        yield output, problem.analysis[output] if len(outputs) > 1 else problem.analysis
+
+
 def morris(evaluator: Evaluator, problem: ProblemSpec, trajectories: int = 10, levels: int = 4, seed: int = 1) -> pd.DataFrame:
     """Morris elementary effects: mu*, its 95% confidence interval, and sigma, per output."""
     problem.sample_morris(trajectories, num_levels=levels, seed=seed)
     problem.evaluate(evaluator)
     problem.analyze_morris(num_levels=levels, conf_level=0.95, num_resamples=500, seed=seed)
     frames = []
-    for output in problem["outputs"]:
-        result = problem.analysis[output] if len(problem["outputs"]) > 1 else problem.analysis
+    for output, result in _analyses(problem):
         frame = pd.DataFrame({
             "output": output, "parameter": list(result["names"]), "mu_star": result["mu_star"],
             "mu_star_conf": result["mu_star_conf"], "sigma": result["sigma"], "mu": result["mu"],
@@ -212,8 +218,7 @@ def sobol(evaluator: Evaluator, problem: ProblemSpec, n: int = 256, second_order
     problem.evaluate(evaluator)
     problem.analyze_sobol(calc_second_order=second_order, conf_level=0.95, num_resamples=500, seed=seed)
     frames = []
-    for output in problem["outputs"]:
-        result = problem.analysis[output] if len(problem["outputs"]) > 1 else problem.analysis
+    for output, result in _analyses(problem):
         frames.append(pd.DataFrame({
             "output": output, "parameter": problem["names"], "S1": result["S1"], "S1_conf": result["S1_conf"],
             "ST": result["ST"], "ST_conf": result["ST_conf"],

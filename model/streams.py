@@ -32,13 +32,21 @@ _GOLDEN, _MIX1, _MIX2 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111
 _MASK = (1 << 64) - 1
 
 
+_U_GOLDEN, _U_MIX1, _U_MIX2 = np.uint64(_GOLDEN), np.uint64(_MIX1), np.uint64(_MIX2)
+_U11, _U27, _U30, _U31 = np.uint64(11), np.uint64(27), np.uint64(30), np.uint64(31)
+_TO_UNIT = 1.0 / 2**53
+
+
 def _splitmix64(x: np.ndarray) -> np.ndarray:
-    """The splitmix64 finaliser: a well-mixed 64-bit hash of each element (uint64 array
-    arithmetic wraps around silently, as the hash needs)."""
-    z = x + np.uint64(_GOLDEN)
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(_MIX1)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(_MIX2)
-    return z ^ (z >> np.uint64(31))
+    """The splitmix64 finaliser, in place: a well-mixed 64-bit hash of each element (uint64
+    array arithmetic wraps around silently, as the hash needs)."""
+    x += _U_GOLDEN
+    x ^= x >> _U30
+    x *= _U_MIX1
+    x ^= x >> _U27
+    x *= _U_MIX2
+    x ^= x >> _U31
+    return x
 
 
 def _splitmix64_int(x: int) -> int:
@@ -69,9 +77,12 @@ class Chance:
     def uniform(self, idx: np.ndarray) -> np.ndarray:
         """One uniform number in [0, 1) for each person in ``idx`` (rows), keyed by uid."""
         self.calls += 1
-        salt = _splitmix64_int((self.base + (self.week + 2**20) * 1_000_003 + self.calls) & _MASK)
-        z = _splitmix64(self.people.uid[idx].astype(np.uint64) ^ np.uint64(salt))
-        return (z >> np.uint64(11)).astype(np.float64) * (1.0 / 2**53)
+        salt = np.uint64(_splitmix64_int((self.base + (self.week + 2**20) * 1_000_003 + self.calls) & _MASK))
+        z = self.people.uid[idx].astype(np.uint64)
+        z ^= salt
+        z = _splitmix64(z)
+        z >>= _U11
+        return z * _TO_UNIT
 
     def exponential(self, idx: np.ndarray) -> np.ndarray:
         """One standard exponential number for each person in ``idx``."""

@@ -3,6 +3,7 @@ and the held-out targets stated plainly as a validation."""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -28,7 +29,7 @@ def plot_targets(predicted: pd.DataFrame, targets, path: Path) -> Path:
                     fmt="ko", capsize=4, label="observed and interval")
         ax.set_yticks([0, 0.6], ["model", "observed"], fontsize=8)
         ax.set_ylim(-0.5, 1.0)
-        ax.set_title(f"{target.name[:48]}\n({target.use.replace('_', '-')})", fontsize=8)
+        ax.set_title(f"{textwrap.shorten(target.name, 90, placeholder='...')} ({target.use.replace('_', '-')})", fontsize=8, wrap=True)
         ax.tick_params(axis="x", labelsize=7)
         ax.grid(axis="x", alpha=0.3)
     for ax in axes.flat[len(targets):]:
@@ -109,7 +110,8 @@ def write_calibration_report(sample, predicted, targets, calibration, db: str, s
         "the last generation. `run_scenarios.py` draws replicate r of every scenario from set r, so scenario intervals "
         "carry parameter uncertainty as well as chance.",
         f"- Posterior predictive: {len(predicted)} fresh simulations from the posterior sample.",
-        f"- Time for this command: {seconds / 60:.1f} minutes.",
+        f"- Fitting time: {populations['wall_time'].sum() / 60 if len(populations) else 0:.1f} minutes (sum over generations, "
+        f"from the pyabc history); this report's command: {seconds / 60:.1f} minutes.",
         "",
         "Held-out targets were never used to set parameters (by hand or here); they are a validation. Where the other",
         "uncertain parameters (those not listed below) matter is shown by the sensitivity analysis, not by this fit.",
@@ -130,7 +132,7 @@ def write_calibration_report(sample, predicted, targets, calibration, db: str, s
         low, high = np.quantile(v, [0.025, 0.975])
         verdict = "hit" if high >= t.low and low <= t.high else "miss"
         lines.append(f"- **{t.name}**: observed {t.value:,.3g} (interval {t.low:,.3g} to {t.high:,.3g}; {t.source}); "
-                     f"model predicts {np.median(v):,.3g} ({low:,.3g} to {high:,.3g}): **{verdict}**. {t.__dict__.get('note', '')}")
+                     f"model predicts {np.median(v):,.3g} ({low:,.3g} to {high:,.3g}): **{verdict}**.")
     lines += [
         "",
         "## Posterior of the calibrated parameters",

@@ -28,7 +28,7 @@ from .levers import Lever
 from .model import ProbationModel
 from .scenarios import Scenario
 
-MODEL_VERSION = "3"  # bump when model behaviour changes, to invalidate cached runs
+MODEL_VERSION = "4"  # bump when model behaviour changes, to invalidate cached runs
 
 
 def replicate_seed(base_seed: int, replicate: int) -> int:

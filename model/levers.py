@@ -4,8 +4,11 @@ A lever stores its own arguments (as Covasim's interventions do), so scenarios r
 to files. It changes parameters while it is active (``set``, ``add`` or ``multiply``), and
 may turn its money into capacity: ``buys`` adds ``cost_per_year * share / unit cost`` to a
 parameter, with the unit cost read from the run's own parameter set (so uncertainty in unit
-costs flows through). Money that buys nothing the model prices itself (co-ordinators,
-reviews) is costed as a programme cost.
+costs flows through); the model then prices that capacity itself (places, staff). A share
+below 1 is money spent on people outside the model's population (other clients of community
+treatment): it is counted neither as a cost nor as a benefit, so costs and benefits cover
+the same people. Money that buys nothing the model prices (co-ordinators, reviews) is
+costed as a programme cost.
 
 One-year and sustained money are the same lever with ``weeks: 52`` or ``weeks: null``.
 """
@@ -104,9 +107,9 @@ class Lever(BaseModel):
         return self.weeks is None or week < self.start_week + self.weeks
 
     def programme_cost_per_year(self, params: ParameterSet) -> float:
-        """The part of the cost not already counted through capacity the model prices."""
-        bought = self.buys.share_of(params) if self.buys is not None else 0.0
-        return self.cost_per_year * (1 - bought)
+        """The yearly cost counted as a programme: all of it, unless it buys capacity that
+        the model prices itself (its share for people outside the model is out of scope)."""
+        return 0.0 if self.buys is not None else self.cost_per_year
 
     def apply(self, params: ParameterSet) -> ParameterSet:
         """The parameter set with this lever's changes and purchase applied."""

@@ -221,6 +221,9 @@ def write_report(
         "observed), so treatment benefits for prison leavers may be overstated.",
         "- Treatment's effect on offending rests on before-and-after studies without control groups (NTA 2012, DTORS); "
         "effect sizes of policy levers are mostly assumptions, stated in `scenarios/levers.yaml`.",
+        "- Treatment money is scoped to people on probation: of the £80m, only the share spent on them "
+        "(`treatment_funding_share_probation`) is counted, as are only their benefits; the money's effect on other "
+        "clients of community treatment is outside the model.",
         "- Recall and breach take people into custody for a time; offending they would commit in custody is not counted, "
         "so less enforcement shows up as more community offending.",
         f"- {len(assumptions)} parameters have no published source and are flagged as assumptions with ranges in "

@@ -73,3 +73,23 @@ def test_the_model_is_a_function_of_named_parameters_with_common_random_numbers(
     first = outcomes({"test_per_week": 0.005, "warmup_weeks": 26})
     again = outcomes({"test_per_week": 0.005, "warmup_weeks": 26})
     assert first == again and set(first) == {"bcr", "reoffences_averted", "deaths_averted"}
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (["run_sensitivity.py", "--scenario", "nope"], "unknown scenario 'nope'"),
+        (["run_sensitivity.py", "--method", "sobol", "--parameters", "bogus"], "--parameters: unknown parameter 'bogus'"),
+        (["run_sensitivity.py", "--n", "0"], "need --scale > 0"),
+        (["-m", "calibration", "--population", "3"], "population >= 10"),
+    ],
+)
+def test_the_analysis_commands_report_bad_input_in_one_line_with_exit_status_2(command, message):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    done = subprocess.run([sys.executable, *command], cwd=Path(__file__).resolve().parent.parent,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

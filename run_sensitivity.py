@@ -69,7 +69,7 @@ def plot_morris(table: pd.DataFrame, output: str, path) -> None:
         ax.annotate(r["parameter"], (r["mu_star"], r["sigma"]), fontsize=7, xytext=(3, 3), textcoords="offset points")
     ax.set_xlabel(f"mu* (mean absolute elementary effect on {LABELS.get(output, output)})")
     ax.set_ylabel("sigma (spread of elementary effects: non-linearity, interactions)")
-    ax.set_title(f"Morris screening: {LABELS.get(output, output)} (bars: 95% interval of mu*; ten largest named)")
+    ax.set_title(f"Morris screening: {LABELS.get(output, output)}\n(bars: 95% interval of mu*; the ten largest are named)")
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -159,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
             table.to_csv(staging / f"{kind}.csv", index=False)
             measure = "mu_star" if kind == "morris" else "ST"
             lines += [f"## {'Morris screening (mu*)' if kind == 'morris' else 'Sobol total indices (ST)'}", ""]
+            if kind == "sobol" and args.n < 64:
+                lines += [f"With N = {args.n} the Sobol indices are rough (totals can exceed 1); read them with their "
+                          "intervals in `sobol.csv`, and use N = 256 or more for figures to quote.", ""]
             for output in outputs:
                 (plot_morris if kind == "morris" else plot_sobol)(table, output, staging / f"{kind}_{output}.png")
                 top = table[table["output"] == output].head(5)

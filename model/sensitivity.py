@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from SALib import ProblemSpec
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from .economics import outcome_table
 from .ensemble import RunSpec, simulate

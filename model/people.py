@@ -16,7 +16,6 @@ import numpy as np
 
 # route into probation
 COMMUNITY_ORDER, SUSPENDED_SENTENCE, LICENCE = 0, 1, 2
-ROUTE_NAMES = ("community order", "suspended sentence order", "licence")
 
 # drug use states
 NO_USE, NONPROBLEMATIC, PROBLEMATIC = 0, 1, 2

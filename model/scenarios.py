@@ -63,9 +63,6 @@ class Scenario:
             "parameters": dict(self.parameters),
         }
 
-    def parameter_set(self, base: ParameterSet) -> ParameterSet:
-        return base.with_overrides(self.parameters, where=f"scenario '{self.name}'")
-
     @property
     def yearly_cost(self) -> float:
         return sum(lever.cost_per_year for lever in self.levers)

@@ -31,6 +31,11 @@ class Practitioner(mesa.Agent):
         """People currently allocated to this practitioner."""
         return int(self.model.caseload[self.index])
 
+    @property
+    def capacity(self) -> int:
+        """The caseload cap: above it, new cases go here only when everyone in the region is full."""
+        return int(self.model.p.caseload_cap)
+
 
 class TreatmentService(mesa.Agent):
     """The community drug and alcohol service of one probation region."""

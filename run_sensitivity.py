@@ -39,7 +39,7 @@ LABELS = {"bcr": "benefit-cost ratio", "reoffences_averted": "proven reoffences 
 
 
 def uncertain_parameters(base: ParameterSet) -> list[str]:
-    return [n for n in base.assumptions() if base.definition(n).range[1] > base.definition(n).range[0] and n != "warmup_weeks"]
+    return [n for n in base.assumptions() if base.definition(n).range[1] > base.definition(n).range[0]]
 
 
 def narrowed_to_posterior(base: ParameterSet) -> tuple[ParameterSet, list[str]]:

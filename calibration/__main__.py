@@ -12,11 +12,9 @@ the options override them.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
-from pathlib import Path
 
 import pandas as pd
 import yaml

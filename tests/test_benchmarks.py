@@ -1,0 +1,20 @@
+"""The benchmark's per-agent reference runs the same weekly rules at a tiny scale (so the
+speed comparison cannot rot unnoticed). Timing itself is left to benchmarks/, never tests."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+from reference_model import Person, ReferenceModel  # noqa: E402
+
+
+def test_the_per_agent_reference_keeps_a_caseload_of_mesa_agents():
+    model = ReferenceModel(scale=0.005, seed=1)
+    start = model.supervised
+    for _ in range(8):
+        model.step()
+    assert all(isinstance(agent, Person) for agent in model.agents)
+    assert 0.8 * start < model.supervised < 1.2 * start
+    assert model.offences > 0
+    assert all(0 <= occupied <= places for occupied, places in zip(model.occupied, model.places))

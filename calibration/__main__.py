@@ -25,29 +25,24 @@ from calibration.fit import (
     SETTINGS_FILE,
     Calibration,
     Simulator,
-    _dask_client,
     load_targets,
     resample,
 )
 from calibration.report import write_calibration_report
 from model import ParameterError, ParameterSet
 from model.cli import Parser, UsageError, run_command
+from model.ensemble import dask_client
 
 
 def predictive(sample: pd.DataFrame, simulator: Simulator, runs: int, workers: int, scheduler: str | None) -> pd.DataFrame:
     """Model values of every target for the first ``runs`` posterior parameter sets."""
     rows = [row for _, row in sample.head(runs).iterrows()]
-    client, cluster = _dask_client(workers, scheduler)
-    try:
+    parameter_sets = [row.to_dict() for row in rows]
+    with dask_client(workers, scheduler) as client:
         if client is None:
-            results = [simulator(row.to_dict()) for row in rows]
+            results = [simulator(p) for p in parameter_sets]
         else:
-            results = client.gather(client.map(simulator, [row.to_dict() for row in rows], pure=False))
-    finally:
-        if client is not None:
-            client.close()
-        if cluster is not None:
-            cluster.close()
+            results = client.gather(client.map(simulator, parameter_sets, pure=False))
     return pd.DataFrame(results)
 
 

@@ -31,6 +31,7 @@ import yaml
 from tqdm import tqdm
 
 from model import ParameterSet, ProbationModel
+from model.ensemble import dask_client
 from model.outcomes import model_metrics
 
 HERE = Path(__file__).resolve().parent
@@ -149,9 +150,8 @@ class Calibration:
         if fresh and self.database.exists():
             self.database.unlink()
         db = f"sqlite:///{self.database}"
-        client, cluster = _dask_client(workers, scheduler)
         start = time.monotonic()
-        try:
+        with dask_client(workers, scheduler) as client:
             history = pyabc.History(db) if self.database.exists() else None
             done = history.max_t + 1 if history is not None and history.n_populations else 0
             bar = tqdm(total=self.generations, initial=min(done, self.generations), desc="ABC-SMC generations",
@@ -176,11 +176,6 @@ class Calibration:
                 if done > 1 and rate < self.min_acceptance_rate:
                     break
             bar.close()
-        finally:
-            if client is not None:
-                client.close()
-            if cluster is not None:
-                cluster.close()
         return posterior_particles(db)
 
 
@@ -209,14 +204,3 @@ def resample(particles: pd.DataFrame, size: int, seed: int) -> pd.DataFrame:
     chosen = np.searchsorted(cumulative / cumulative[-1], positions)
     sample = particles.drop(columns="_weight").iloc[chosen].reset_index(drop=True)
     return sample.sample(frac=1.0, random_state=seed).reset_index(drop=True)  # replicate r gets a random draw
-
-
-def _dask_client(workers: int, scheduler: str | None):
-    if scheduler is None and workers == 0:
-        return None, None
-    from dask.distributed import Client, LocalCluster
-
-    if scheduler:
-        return Client(scheduler), None
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR)
-    return Client(cluster), cluster

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .ensemble import RunResult
+from .outcomes import ratio
 
 PRICE_BASE = "2019/20"
 BASELINE = "baseline"
@@ -70,16 +71,12 @@ def run_outcomes(result: RunResult, discount_rate: float) -> dict[str, float]:
     out["pv_public_cost"] = out["pv_cost_probation"] + out["pv_cost_health"] + out["pv_cost_custody"]
     for column in ("cost_crime", "cost_crime_acquisitive", "cost_crime_other", "cost_deaths"):
         out[f"pv_{column}"] = pv(column)
-    out["continuity_pickup_rate"] = _ratio(weekly["release_pickups"].sum(), weekly["releases_in_treatment"].sum())
-    out["continuity_retained_12w_rate"] = _ratio(weekly["release_retained_12w"].sum(), weekly["release_pickups"].sum())
+    out["continuity_pickup_rate"] = ratio(weekly["release_pickups"].sum(), weekly["releases_in_treatment"].sum())
+    out["continuity_retained_12w_rate"] = ratio(weekly["release_retained_12w"].sum(), weekly["release_pickups"].sum())
     cohorts = result.cohorts[result.cohorts["complete"]]
     for _, row in cohorts.iterrows():
         out[f"proven_reoffending_rate_cohort_{int(row['year']) + 1}"] = float(row["rate"])
     return out
-
-
-def _ratio(numerator: float, denominator: float) -> float:
-    return float(numerator / denominator) if denominator else float("nan")
 
 
 def outcome_table(results: Iterable[RunResult], discount_rate: float) -> pd.DataFrame:

@@ -15,10 +15,11 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,9 @@ from tqdm import tqdm
 from .levers import Lever
 from .model import ProbationModel
 from .scenarios import Scenario
+
+if TYPE_CHECKING:
+    from dask.distributed import Client
 
 MODEL_VERSION = "4"  # bump when model behaviour changes, to invalidate cached runs
 
@@ -140,37 +144,47 @@ def run_ensemble(
     todo = [spec for spec in specs if not cache.has(spec)]
     bar = tqdm(total=len(specs), initial=len(specs) - len(todo), desc="runs", unit="run", disable=not progress, dynamic_ncols=True)
     try:
-        if todo and workers == 0 and scheduler is None:
-            for spec in todo:
-                cache.save(function(spec))
+        with dask_client(workers if todo else 0, scheduler if todo else None) as client:
+            results = (function(spec) for spec in todo) if client is None else results_as_completed(client, function, todo)
+            for result in results:
+                cache.save(result)
                 bar.update()
-        elif todo:
-            _run_on_dask(todo, cache, workers, scheduler, bar, function)
     finally:
         bar.close()
     return [cache.load(spec) for spec in specs]
 
 
-def _run_on_dask(todo, cache, workers, scheduler, bar, function) -> None:
-    from dask.distributed import Client, LocalCluster, as_completed
+@contextmanager
+def dask_client(workers: int, scheduler: str | None) -> Iterator[Client | None]:
+    """The Dask client that scenario ensembles, calibration and sensitivity analysis share:
+    ``None`` to run serially (``workers=0`` and no scheduler), a client of the cluster at
+    ``scheduler``, or of a local cluster of ``workers`` single-threaded processes; closed
+    (with its local cluster) when the block ends."""
+    if scheduler is None and workers == 0:
+        yield None
+        return
+    from dask.distributed import Client, LocalCluster
 
-    if scheduler:
-        client = Client(scheduler)
-        cluster = None
-    else:
+    cluster = None
+    if scheduler is None:
         cluster = LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
         )
-        client = Client(cluster)
+    client = Client(scheduler or cluster)
     try:
-        futures = client.map(function, todo, pure=False, retries=2)
-        for future in as_completed(futures):
-            cache.save(future.result())
-            bar.update()
+        yield client
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def results_as_completed(client: Client, function: Callable, items: Sequence) -> Iterator:
+    """Results of ``function`` over ``items`` on Dask, as each finishes (failed tasks retried)."""
+    from dask.distributed import as_completed
+
+    for future in as_completed(client.map(function, items, pure=False, retries=2)):
+        yield future.result()
 
 
 def tidy_weekly(results: Iterable[RunResult]) -> pd.DataFrame:

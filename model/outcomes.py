@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 
-def _ratio(numerator: float, denominator: float) -> float:
+def ratio(numerator: float, denominator: float) -> float:
     return float(numerator / denominator) if denominator else float("nan")
 
 
@@ -29,25 +29,25 @@ def run_metrics(frame: pd.DataFrame, cohorts: pd.DataFrame, scale: float, unit_c
     return {
         "supervised": float(mean["supervised"] / scale),
         "drug_need": float(mean["drug_need"] / scale),
-        "identified_share": _ratio(mean["identified"], mean["supervised"]),
+        "identified_share": ratio(mean["identified"], mean["supervised"]),
         "referrals_per_year": per_year("referrals"),
-        "known_users_tested_share": _ratio(mean["known_users_ever_tested"], mean["known_users"]),
+        "known_users_tested_share": ratio(mean["known_users_ever_tested"], mean["known_users"]),
         "drrs_per_year": per_year("drrs_issued"),
-        "drr_completion_rate": _ratio(total["drr_completions"], drr_outcomes),
-        "drr_engagement_rate": _ratio(total["drr_treatment_starts"], total["drrs_issued"]),
+        "drr_completion_rate": ratio(total["drr_completions"], drr_outcomes),
+        "drr_engagement_rate": ratio(total["drr_treatment_starts"], total["drrs_issued"]),
         "releases_in_treatment_per_year": per_year("releases_in_treatment"),
         "release_pickups_per_year": per_year("release_pickups"),
-        "continuity_pickup_rate": _ratio(total["release_pickups"], total["releases_in_treatment"]),
-        "continuity_retained_12w_rate": _ratio(total["release_retained_12w"], total["release_pickups"]),
+        "continuity_pickup_rate": ratio(total["release_pickups"], total["releases_in_treatment"]),
+        "continuity_retained_12w_rate": ratio(total["release_retained_12w"], total["release_pickups"]),
         "in_treatment": float(mean["in_treatment"] / scale),
         "waiting_list": float(mean["waiting_list"] / scale),
         "treatment_starts_per_year": per_year("treatment_starts"),
         "caseload_mean": float(mean["caseload_mean"]),
         "caseload_max": float(frame["caseload_max"].max()),
-        "caseload_over_70_share": _ratio(mean["caseload_over_70"], mean["practitioners"]),
-        "drug_driven_acquisitive_share": _ratio(total["offences_acquisitive_drug_driven"], total["offences_acquisitive"]),
+        "caseload_over_70_share": ratio(mean["caseload_over_70"], mean["practitioners"]),
+        "drug_driven_acquisitive_share": ratio(total["offences_acquisitive_drug_driven"], total["offences_acquisitive"]),
         "drug_related_crime_cost_per_year": per_year("offences_acquisitive_drug_driven") * unit_cost_acquisitive,
-        "proven_reoffending_rate": _ratio(complete["reoffenders"].sum(), complete["starts"].sum()),
+        "proven_reoffending_rate": ratio(complete["reoffenders"].sum(), complete["starts"].sum()),
         "recalls_per_year": per_year("recalls"),
         "breaches_per_year": per_year("breaches"),
         "drug_deaths_per_year": per_year("drug_deaths"),

@@ -20,7 +20,7 @@ import pandas as pd  # noqa: E402
 from .economics import BASELINE, PRICE_BASE, headline_table  # noqa: E402
 from .scenarios import Scenario  # noqa: E402
 
-# weekly outcomes plotted over time: column, title, y label, how to aggregate
+# weekly outcomes plotted over time: column -> (title, y label)
 TIME_SERIES = {
     "in_treatment": ("People on probation in community drug treatment", "people (national)"),
     "referrals": ("Probation referrals to treatment", "referrals a week (national)"),

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ from SALib import ProblemSpec
 from tqdm import tqdm
 
 from .economics import outcome_table
-from .ensemble import RunSpec, simulate
+from .ensemble import RunSpec, results_as_completed, dask_client, simulate
 from .parameters import ParameterError, ParameterSet
 from .scenarios import Scenario
 
@@ -120,26 +119,8 @@ class Evaluator:
     def _map(self, job, batches):
         if not batches:
             return
-        if self.workers == 0 and self.scheduler is None:
-            for batch in batches:
-                yield job(batch)
-            return
-        from dask.distributed import Client, LocalCluster, as_completed
-
-        cluster = None
-        if self.scheduler:
-            client = Client(self.scheduler)
-        else:
-            cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=logging.ERROR)
-            client = Client(cluster)
-        try:
-            for future in as_completed(client.map(job, batches, pure=False, retries=2)):
-                yield future.result()
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
+        with dask_client(self.workers, self.scheduler) as client:
+            yield from (job(batch) for batch in batches) if client is None else results_as_completed(client, job, batches)
 
 
 def _identity(function: NamedFunction) -> str:

@@ -131,9 +131,10 @@ def main(argv: list[str] | None = None) -> int:
     morris_table = sobol_table = None
     if args.method in ("morris", "both"):
         names = every
+        problem = problem_for(names, outputs, ranges)
         print(f"Morris: {len(names)} parameters x {args.trajectories} trajectories = "
               f"{(len(names) + 1) * args.trajectories} evaluations", file=sys.stderr)
-        morris_table = morris(evaluator(names), problem_for(names, outputs, ranges), args.trajectories, args.levels, args.seed)
+        morris_table = morris(evaluator(names), problem, args.trajectories, args.levels, args.seed)
     if args.method in ("sobol", "both"):
         if args.parameters:
             names = args.parameters
@@ -142,9 +143,10 @@ def main(argv: list[str] | None = None) -> int:
             names = list(ranked.head(args.sobol_top))
         else:
             names = every
+        problem = problem_for(names, outputs, ranges)
         runs = args.n * (2 * len(names) + 2 if args.second_order else len(names) + 2)
         print(f"Sobol: {len(names)} parameters, N = {args.n}: {runs} evaluations", file=sys.stderr)
-        sobol_table = sobol(evaluator(names), problem_for(names, outputs, ranges), args.n, args.second_order, args.seed)
+        sobol_table = sobol(evaluator(names), problem, args.n, args.second_order, args.seed)
     elapsed = time.perf_counter() - clock
 
     with published(output_dir(args.out)) as staging:

@@ -35,6 +35,8 @@ NamedFunction = Callable[[dict[str, float]], Mapping[str, float]]
 def problem_for(names: Sequence[str], outputs: Sequence[str], base: ParameterSet | None = None) -> ProblemSpec:
     """A SALib ProblemSpec over parameters, with bounds from their ranges in the parameter file."""
     base = base or ParameterSet.load()
+    if len(names) < 2:
+        raise ParameterError(f"sensitivity analysis needs at least two parameters to compare, got {list(names)}")
     bounds = []
     for name in names:
         low, high = base.definition(name).range

@@ -13,10 +13,12 @@ elasticity``, which scales the chance of identifying need, referring and testing
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from .agents import Practitioner
 from .process import Process
+from .streams import draw
 
 
 class Allocation(Process):
@@ -29,6 +31,7 @@ class Allocation(Process):
         self.trained = np.zeros(0, dtype=bool)
         self.employed = np.zeros(0, dtype=bool)
         self.agents: list[Practitioner | None] = []
+        self._synced_for = None  # the parameter set the workforce was last matched to
 
     # ------------------------------------------------------------------ workforce
     def staff_targets(self) -> np.ndarray:
@@ -39,7 +42,8 @@ class Allocation(Process):
         return np.maximum(np.rint(wanted), 1).astype(int)
 
     def sync_workforce(self) -> None:
-        """Hire or release practitioners to meet the targets; train to the trained share."""
+        """Hire or release practitioners to meet the targets; train to the trained share.
+        Both depend only on the week's parameters, so this runs when they change."""
         targets = self.staff_targets()
         employed_by_region = np.bincount(self.region_of[self.employed], minlength=targets.size)
         for region, (have, want) in enumerate(zip(employed_by_region, targets)):
@@ -48,6 +52,7 @@ class Allocation(Process):
             elif want < have:
                 self._release(region, have - want)
         self._train_to_share(self.model.p.trained_share)
+        self._synced_for = self.model.p
 
     def _hire(self, region: int, n: int) -> None:
         start = self.region_of.size
@@ -109,40 +114,16 @@ class Allocation(Process):
         """Give each person in ``idx`` a practitioner in their region by the allocation rule."""
         if idx.size == 0:
             return
-        people, cap, rng, caseload = self.people, int(self.model.p.caseload_cap), self.rng, self.model.caseload
-        n_regions = len(self.model.regions)
-        staff = np.flatnonzero(self.employed)
-        staff = staff[np.argsort(self.region_of[staff], kind="stable")]
-        staff_region = self.region_of[staff]
-        staff_first = np.searchsorted(staff_region, np.arange(n_regions))
-        staff_count = np.bincount(staff_region, minlength=n_regions)
-
-        room = np.maximum(cap - caseload[staff], 0)
-        places = np.repeat(staff, room)  # one entry per free place, grouped by region
-        place_count = np.bincount(staff_region, weights=room, minlength=n_regions).astype(np.int64)
-        place_first = np.r_[0, np.cumsum(place_count)[:-1]]
-
-        idx = idx[np.argsort(people.region[idx], kind="stable")]
-        region = people.region[idx]
-        newcomers = np.bincount(region, minlength=n_regions)
-        chosen = np.empty(idx.size, dtype=np.int64)
-        start = 0
-        for r in np.flatnonzero(newcomers):
-            n, free = newcomers[r], place_count[r]
-            taken = min(n, free)  # each free place equally likely, none used twice
-            picks = places[place_first[r] + rng.choice(free, taken, replace=False)]
-            # if everyone in the region is at the cap, caseloads rise above it
-            overflow = staff[staff_first[r] + rng.integers(0, staff_count[r], n - taken)]
-            chosen[start : start + n] = np.concatenate([picks, overflow])
-            start += n
-        people.practitioner[idx] = chosen
-        caseload += np.bincount(chosen, minlength=caseload.size).astype(np.int32)
+        people = self.people
+        _allocate(
+            idx, self.chance.salt(), people.uid, people.region, people.practitioner, self.employed, self.region_of,
+            self.model.caseload, int(self.model.p.caseload_cap), len(self.model.regions),
+        )
 
     def step(self) -> None:
-        self.sync_workforce()
-        people = self.people
-        unallocated = np.flatnonzero(people.supervised & (people.practitioner < 0))
-        self.allocate(unallocated)
+        if self.model.p is not self._synced_for:
+            self.sync_workforce()
+        self.allocate(_unallocated(self.people.supervised, self.people.practitioner))
         self.update_factors()
 
     def update_factors(self) -> None:
@@ -162,6 +143,47 @@ class Allocation(Process):
     @property
     def n_employed(self) -> int:
         return int(self.employed.sum())
+
+
+@numba.njit(cache=True)
+def _unallocated(supervised, practitioner):  # pragma: no cover - compiled
+    """Rows of people supervised without a practitioner: new, or back from custody."""
+    return np.flatnonzero(supervised & (practitioner < 0))
+
+
+@numba.njit(cache=True)
+def _allocate(idx, salt, uid, region, practitioner, employed, region_of, caseload, cap, n_regions):  # pragma: no cover - compiled
+    """The allocation rule, region by region: each newcomer takes one of the region's free
+    places below the cap, each free place equally likely and none used twice; when none
+    is left, a practitioner of the region at random. One draw per newcomer, keyed by uid."""
+    idx = idx[np.argsort(region[idx], kind="mergesort")]
+    staff = np.flatnonzero(employed)
+    staff = staff[np.argsort(region_of[staff], kind="mergesort")]
+    places = np.empty(np.maximum(cap - caseload[staff], 0).sum(), dtype=np.int64)
+    first_staff, first_newcomer = 0, 0
+    for r in range(n_regions):
+        last_staff = first_staff
+        free = 0
+        while last_staff < staff.size and region_of[staff[last_staff]] == r:
+            s = staff[last_staff]
+            for _ in range(max(cap - caseload[s], 0)):
+                places[free] = s
+                free += 1
+            last_staff += 1
+        while first_newcomer < idx.size and region[idx[first_newcomer]] == r:
+            i = idx[first_newcomer]
+            u = draw(uid[i], salt)
+            if free > 0:
+                k = int(u * free)
+                chosen = places[k]
+                free -= 1
+                places[k] = places[free]
+            else:
+                chosen = staff[first_staff + int(u * (last_staff - first_staff))]
+            practitioner[i] = chosen
+            caseload[chosen] += 1
+            first_newcomer += 1
+        first_staff = last_staff
 
 
 def _rank_within_groups(groups: np.ndarray) -> np.ndarray:

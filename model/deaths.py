@@ -2,54 +2,75 @@
 
 The drug-related death hazard of a problematic user (lower for non-problematic use, scaled
 by dependency severity) rises sharply in the first weeks after release from prison and
-falls on opioid substitution treatment and when carrying naloxone. Deaths are rare, so the
-process draws only candidate events at an upper bound and thins them (see
-:meth:`model.streams.Chance.events_each`).
+falls on opioid substitution treatment and when carrying naloxone.
 """
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from .people import DIED, NONPROBLEMATIC, PROBLEMATIC
 from .process import Process
+from .streams import draw, salt_of, within_upper
 
-MAX_SEVERITY = 1.5
+MAX_SEVERITY = 1.5  # dependency severity is 0.5 + Beta(2, 2): the bound of the death hazard
 
 
 class Deaths(Process):
     name = "deaths"
 
-    def drug_death_chance(self, idx: np.ndarray) -> np.ndarray:
-        p, people, t = self.model.p, self.people, self.model.week
-        use = people.drug_use[idx]
-        base = np.select([use == PROBLEMATIC, use == NONPROBLEMATIC], [1.0, p.drug_death_rr_nonproblematic], 0.0)
-        since_release = t - people.release_week[idx]
-        after_release = np.select(
-            [since_release < 2, since_release < 12], [p.drug_death_rr_weeks_1_2 * p.drug_death_rr_weeks_3_12, p.drug_death_rr_weeks_3_12], 1.0
-        )
-        return (
-            p.drug_death_per_year_problematic / 52.0
-            * base
-            * people.severity[idx]
-            * after_release
-            * np.where(people.female[idx], p.drug_death_rr_female, 1.0)
-            * np.where(people.ost[idx], p.ost_death_rr, 1.0)
-            * np.where(people.naloxone[idx], p.naloxone_death_rr, 1.0)
-        )
-
     def step(self) -> None:
-        m, p, people = self.model, self.model.p, self.people
-        other = p.other_death_per_year / 52.0
-        upper_drug = (
-            p.drug_death_per_year_problematic / 52.0 * MAX_SEVERITY * p.drug_death_rr_weeks_1_2
-            * p.drug_death_rr_weeks_3_12 * max(p.drug_death_rr_female, 1.0)
+        m, people, chance = self.model, self.people, self.chance
+        counts = _deaths_week(
+            people.active, people.in_custody, people.supervised, people.leaving, people.uid, people.drug_use,
+            people.release_week, people.severity, people.female, people.ost, people.naloxone, chance.origin, chance.take(2),
+            m.week, m.p.record,
         )
-        died = self.chance.events_each(people.active & ~people.in_custody, lambda i: self.drug_death_chance(i) + other, upper_drug + other)
-        drug_related = self.chance.uniform(died) * (self.drug_death_chance(died) + other) < self.drug_death_chance(died)
-        people.leaving[died] = DIED
-        supervised = people.supervised[died]
-        m.count("deaths", int(supervised.sum()))
-        m.count("drug_deaths", int((drug_related & supervised).sum()))
-        m.count("deaths_after_supervision", int((~supervised).sum()))
-        m.count("drug_deaths_after_supervision", int((drug_related & ~supervised).sum()))
+        for name, n in zip(("deaths", "drug_deaths", "deaths_after_supervision", "drug_deaths_after_supervision"), counts):
+            m.count(name, n)
+
+
+@numba.njit(cache=True)
+def _deaths_week(
+    active, in_custody, supervised, leaving, uid, drug_use, release_week, severity, female, ost, naloxone, origin, calls,
+    week, P,
+):  # pragma: no cover - compiled
+    """Deaths among people in the community (candidates below the largest possible hazard
+    first), and whether each was drug-related (a second draw, in proportion to the
+    hazards). Returns deaths and drug-related deaths, of people supervised and of people
+    followed up."""
+    p = P[0]
+    death_salt, cause_salt = salt_of(origin, calls + 1), salt_of(origin, calls + 2)
+    other = p.other_death_per_year / 52.0
+    upper = (
+        p.drug_death_per_year_problematic / 52.0 * MAX_SEVERITY * p.drug_death_rr_weeks_1_2 * p.drug_death_rr_weeks_3_12
+        * max(p.drug_death_rr_female, 1.0) + other
+    )
+    candidates = np.empty(active.size, dtype=np.bool_)
+    for i in range(active.size):
+        candidates[i] = active[i] & ~in_custody[i] & (draw(uid[i], death_salt) < upper)
+    deaths, drug_deaths, deaths_after, drug_deaths_after = 0, 0, 0, 0
+    for i in np.flatnonzero(candidates):
+        use = drug_use[i]
+        base = 1.0 if use == PROBLEMATIC else (p.drug_death_rr_nonproblematic if use == NONPROBLEMATIC else 0.0)
+        since_release = week - release_week[i]
+        after_release = (
+            p.drug_death_rr_weeks_1_2 * p.drug_death_rr_weeks_3_12 if since_release < 2
+            else (p.drug_death_rr_weeks_3_12 if since_release < 12 else 1.0)
+        )
+        drug = p.drug_death_per_year_problematic / 52.0 * base * float(severity[i]) * after_release
+        drug *= p.drug_death_rr_female if female[i] else 1.0
+        drug *= p.ost_death_rr if ost[i] else 1.0
+        drug *= p.naloxone_death_rr if naloxone[i] else 1.0
+        if not draw(uid[i], death_salt) < within_upper(drug + other, upper):
+            continue
+        leaving[i] = DIED
+        drug_related = draw(uid[i], cause_salt) * (drug + other) < drug
+        if supervised[i]:
+            deaths += 1
+            drug_deaths += drug_related
+        else:
+            deaths_after += 1
+            drug_deaths_after += drug_related
+    return deaths, drug_deaths, deaths_after, drug_deaths_after

@@ -7,10 +7,12 @@ problematic use relapses or escalates. Offending is rescheduled for everyone who
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
-from .people import NONPROBLEMATIC, PROBLEMATIC
+from .people import NO_USE, NONPROBLEMATIC, PROBLEMATIC
 from .process import Process
+from .streams import draw
 
 DETERRENCE_WEEKS = 4
 
@@ -19,20 +21,42 @@ class DrugUse(Process):
     name = "drug_use"
 
     def step(self) -> None:
-        m, p, people, t = self.model, self.model.p, self.people, self.model.week
-        community = people.active & ~people.in_custody
-        problematic = community & (people.drug_use == PROBLEMATIC)
+        m, people, chance = self.model, self.people, self.chance
+        changed, remissions = _drug_use_week(
+            people.active, people.in_custody, people.drug_use, people.in_treatment, people.last_test, people.uid,
+            chance.salt(), m.week, m.p.record,
+        )
+        m.count("remissions", remissions)
+        m.count("relapses", changed.size - remissions)
+        m.offending.reschedule(changed)
 
-        def remission(i: np.ndarray) -> np.ndarray:
-            base = np.where(people.in_treatment[i], p.remission_in_treatment_per_week, p.remission_untreated_per_week)
-            return base * np.where(t - people.last_test[i] < DETERRENCE_WEEKS, 1 + p.testing_deterrence, 1.0)
 
-        upper = max(p.remission_in_treatment_per_week, p.remission_untreated_per_week) * (1 + p.testing_deterrence)
-        remitted = self.chance.events_each(problematic, remission, upper)
-        nonproblematic = community & (people.drug_use == NONPROBLEMATIC)
-        relapsed = self.chance.events(nonproblematic, p.relapse_per_week)
-        people.drug_use[remitted] = NONPROBLEMATIC
-        people.drug_use[relapsed] = PROBLEMATIC
-        m.count("remissions", remitted.size)
-        m.count("relapses", relapsed.size)
-        m.offending.reschedule(np.concatenate([remitted, relapsed]))
+@numba.njit(cache=True)
+def _drug_use_week(active, in_custody, drug_use, in_treatment, last_test, uid, salt, week, P):  # pragma: no cover - compiled
+    """Remission of problematic use and relapse of non-problematic use among people in the
+    community, one draw each (candidates below the larger chance first). Returns the rows
+    that changed and how many of them remitted."""
+    p = P[0]
+    boost = 1 + p.testing_deterrence
+    bound = max(max(p.remission_in_treatment_per_week, p.remission_untreated_per_week) * boost, p.relapse_per_week)
+    candidates = np.empty(active.size, dtype=np.bool_)
+    for i in range(active.size):
+        candidates[i] = active[i] & ~in_custody[i] & (drug_use[i] != NO_USE) & (draw(uid[i], salt) < bound)
+    rows = np.flatnonzero(candidates)
+    changed = np.empty(rows.size, dtype=np.int64)
+    n_changed, remissions = 0, 0
+    for i in rows:
+        u = draw(uid[i], salt)
+        if drug_use[i] == PROBLEMATIC:
+            chance = p.remission_in_treatment_per_week if in_treatment[i] else p.remission_untreated_per_week
+            chance *= boost if week - last_test[i] < DETERRENCE_WEEKS else 1.0
+            if u < chance:
+                drug_use[i] = NONPROBLEMATIC
+                remissions += 1
+                changed[n_changed] = i
+                n_changed += 1
+        elif u < p.relapse_per_week:
+            drug_use[i] = PROBLEMATIC
+            changed[n_changed] = i
+            n_changed += 1
+    return changed[:n_changed], remissions

@@ -32,7 +32,7 @@ from .scenarios import Scenario
 if TYPE_CHECKING:
     from dask.distributed import Client
 
-MODEL_VERSION = "4"  # bump when model behaviour changes, to invalidate cached runs
+MODEL_VERSION = "5"  # bump when model behaviour changes, to invalidate cached runs
 
 
 def replicate_seed(base_seed: int, replicate: int) -> int:
@@ -75,6 +75,21 @@ class RunResult:
 def simulate(spec: RunSpec) -> RunResult:
     """Run one model to the end (a pure function of its spec: safe on any worker)."""
     model = ProbationModel(scale=spec.scale, seed=spec.seed, params=spec.parameters, levers=spec.levers)
+    return _finish(model, spec)
+
+
+def simulate_alike(specs: Sequence[RunSpec]) -> list[RunResult]:
+    """Runs that differ only in their levers, with the warm-up simulated once and copied:
+    the same results as :func:`simulate` of each, since levers start at week 0 or later."""
+    first = specs[0]
+    for spec in specs[1:]:
+        if (spec.seed, spec.scale, spec.weeks, spec.parameters) != (first.seed, first.scale, first.weeks, first.parameters):
+            raise ValueError("simulate_alike: runs must differ only in their levers")
+    warmed_up = ProbationModel(scale=first.scale, seed=first.seed, params=first.parameters)
+    return [_finish(warmed_up.with_levers(spec.levers), spec) for spec in specs]
+
+
+def _finish(model: ProbationModel, spec: RunSpec) -> RunResult:
     model.run(spec.weeks)
     weekly = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     weekly.insert(0, "week", np.arange(len(weekly)))

@@ -8,21 +8,20 @@ licence. The new people get their characteristics here; the courts
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
-from .people import COMMUNITY_ORDER, LICENCE, NONPROBLEMATIC, PROBLEMATIC, SUSPENDED_SENTENCE
+from .people import COMMUNITY_ORDER, LICENCE, NO_USE, NONPROBLEMATIC, PROBLEMATIC, SUSPENDED_SENTENCE
 from .process import Process
-
-
-# fields that new_people sets for every new person (Population.add need not reset them)
-ASSIGNED = frozenset({
-    "supervised", "region", "female", "route", "start_week", "end_week", "drug_use", "ocu", "severity", "risk",
-    "rate_acquisitive", "rate_drug_driven", "rate_other", "next_proven_offence",
-})
 
 
 class Intake(Process):
     name = "intake"
+
+    def __init__(self, model):
+        super().__init__(model)
+        cumulative = np.cumsum(model.region_shares)
+        self.region_cumulative = cumulative[:-1] / cumulative[-1]  # region r when a uniform number falls in its band
 
     def step(self) -> None:
         m, p = self.model, self.model.p
@@ -43,31 +42,17 @@ class Intake(Process):
         """
         m, p, rng, people = self.model, self.model.p, self.rng, self.people
         n = n_court + n_release
-        idx = people.add(n, assigned=ASSIGNED)
+        idx = people.add(n)
+        shape = p.duration_gamma_shape
+        _characteristics(
+            idx, n_court, in_progress, rng.random((n, 9)), rng.gamma(shape + (1 if in_progress else 0), 1.0, n),
+            rng.gamma(p.risk_gamma_shape, 1.0 / p.risk_gamma_shape, n), self.region_cumulative, people.supervised,
+            people.region, people.female, people.route, people.start_week, people.end_week, people.release_week,
+            people.drug_use, people.ocu, people.severity, people.risk, m.week, p.female_share, p.sso_share_of_court_orders,
+            shape, p.court_order_mean_weeks, p.licence_extra_mean_weeks, p.licence_minimum_weeks, p.problematic_use_court,
+            p.problematic_use_release, p.nonproblematic_use_share, p.ocu_share_of_problematic,
+        )
         court, released = idx[:n_court], idx[n_court:]
-        from_prison = np.arange(n) >= n_court
-        people.supervised[idx] = True
-        people.region[idx] = rng.choice(len(m.regions), n, p=m.region_shares)
-        people.female[idx] = rng.random(n) < p.female_share
-        sso = rng.random(n) < p.sso_share_of_court_orders
-        people.route[idx] = np.where(from_prison, LICENCE, np.where(sso, SUSPENDED_SENTENCE, COMMUNITY_ORDER))
-
-        k = p.duration_gamma_shape + (1 if in_progress else 0)
-        mean = np.where(from_prison, p.licence_extra_mean_weeks, p.court_order_mean_weeks)
-        length = rng.gamma(k, 1.0, n) * mean / p.duration_gamma_shape + np.where(from_prison, p.licence_minimum_weeks, 0)
-        length = np.maximum(np.rint(length), 1).astype(np.int32)
-        served = np.floor(rng.random(n) * length).astype(np.int32) if in_progress else 0
-        people.start_week[idx] = m.week - served
-        people.end_week[idx] = people.start_week[idx] + length
-        people.release_week[released] = people.start_week[released]
-
-        problematic_share = np.where(from_prison, p.problematic_use_release, p.problematic_use_court)
-        nonproblematic_share = np.minimum(p.nonproblematic_use_share, 1 - problematic_share)
-        u = rng.random(n)
-        people.drug_use[idx] = np.where(u < problematic_share, PROBLEMATIC, np.where(u < problematic_share + nonproblematic_share, NONPROBLEMATIC, 0))
-        people.ocu[idx] = (people.drug_use[idx] == PROBLEMATIC) & (rng.random(n) < p.ocu_share_of_problematic)
-        people.severity[idx] = 0.5 + rng.beta(2.0, 2.0, n)
-        people.risk[idx] = rng.gamma(p.risk_gamma_shape, 1.0 / p.risk_gamma_shape, n)
         m.courts.sentence(court)
         m.release.arrange(released)
         m.offending.reschedule(idx)
@@ -80,3 +65,40 @@ class Intake(Process):
         licence_weeks = p.prison_releases_per_year * (p.licence_minimum_weeks + p.licence_extra_mean_weeks)
         n_court = self.rng.binomial(n, court_weeks / (court_weeks + licence_weeks))
         self.new_people(n_court, n - n_court, in_progress=True)
+
+
+@numba.njit(cache=True)
+def _characteristics(
+    idx, n_court, in_progress, u, length_gamma, risk_gamma, region_cumulative, supervised, region, female, route,
+    start_week, end_week, release_week, drug_use, ocu, severity, risk, week, female_share, sso_share, duration_shape,
+    court_order_mean_weeks, licence_extra_mean_weeks, licence_minimum_weeks, problematic_court, problematic_release,
+    nonproblematic_share, ocu_share,
+):  # pragma: no cover - compiled
+    """Characteristics of new people: the first ``n_court`` start court orders, the rest
+    licences. Order lengths are gamma distributed (a licence has a minimum); ``u`` holds
+    nine uniform numbers per person (region, sex, suspended sentence, weeks served, drug
+    use, opiate or crack use, and three whose median, Beta(2, 2), sets severity)."""
+    for j in range(idx.size):
+        i = idx[j]
+        from_prison = j >= n_court
+        supervised[i] = True
+        region[i] = np.searchsorted(region_cumulative, u[j, 0], side="right")
+        female[i] = u[j, 1] < female_share
+        route[i] = LICENCE if from_prison else (SUSPENDED_SENTENCE if u[j, 2] < sso_share else COMMUNITY_ORDER)
+        mean = licence_extra_mean_weeks if from_prison else court_order_mean_weeks
+        length = length_gamma[j] * mean / duration_shape + (licence_minimum_weeks if from_prison else 0.0)
+        weeks = max(int(np.rint(length)), 1)
+        served = int(np.floor(u[j, 3] * weeks)) if in_progress else 0
+        start_week[i] = week - served
+        end_week[i] = week - served + weeks
+        if from_prison:
+            release_week[i] = week - served
+        problematic = problematic_release if from_prison else problematic_court
+        use = u[j, 4]
+        drug_use[i] = PROBLEMATIC if use < problematic else (
+            NONPROBLEMATIC if use < problematic + min(nonproblematic_share, 1 - problematic) else NO_USE
+        )
+        ocu[i] = drug_use[i] == PROBLEMATIC and u[j, 5] < ocu_share
+        a, b, c = u[j, 6], u[j, 7], u[j, 8]
+        severity[i] = 0.5 + max(min(a, b), min(max(a, b), c))  # the median of three uniforms is Beta(2, 2)
+        risk[i] = risk_gamma[j]

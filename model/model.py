@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
 import mesa
+import numba
 import numpy as np
 import pandas as pd
 
@@ -20,7 +22,7 @@ from .levers import Lever
 from .offending import FOLLOW_UP_WEEKS, Offending
 from .parameters import ParameterError, ParameterSet
 from .people import PROBLEMATIC, Population
-from .regions import Region, load_regions
+from .regions import Region, default_regions
 from .release import PrisonRelease
 from .supervision import Supervision
 from .testing import Testing
@@ -103,7 +105,7 @@ class ProbationModel(mesa.Model):
         self.levers = tuple(levers)
         self.active_levers: tuple[Lever, ...] = ()
         self.p = self.base_params
-        self.regions = regions or load_regions()
+        self.regions = regions or default_regions()
         self.region_shares = np.array([r.caseload_share for r in self.regions])
         self.staffing_ratios = np.array([r.staffing_ratio for r in self.regions])
         self.same_provider = np.array([r.same_provider for r in self.regions])
@@ -131,7 +133,7 @@ class ProbationModel(mesa.Model):
             self.testing, self.drug_use, self.offending, self.deaths, self.exits, self.costs,
         )
 
-        self.datacollector = mesa.DataCollector(
+        self.datacollector = WeeklyCollector(
             model_reporters={name: (lambda m, name=name: m.record[name]) for name in FLOWS + STOCKS}
         )
         self.record: dict[str, float] = {}
@@ -146,6 +148,7 @@ class ProbationModel(mesa.Model):
     def step(self) -> None:
         """Simulate one week and record it."""
         self._simulate_week()
+        self.record = self._week_record()
         self.datacollector.collect(self)
 
     def _simulate_week(self) -> None:
@@ -163,13 +166,20 @@ class ProbationModel(mesa.Model):
         self.deaths.step()          # 8 deaths
         self.exits.step()           # 9 exits
         self.costs.step()
-        self.record = self._week_record()
         self.week += 1
 
     def _new_week_of_random_numbers(self) -> None:
         for process in self.processes:
             for chance in process.chances:
                 chance.new_week(self.week)
+
+    def with_levers(self, levers: Iterable[Lever]) -> ProbationModel:
+        """A copy of this model as it stands, to go on with ``levers``: a scenario and its
+        baseline can share the weeks before the levers start (the warm-up) and simulate
+        them once."""
+        twin = copy.deepcopy(self)
+        twin.levers = tuple(levers)
+        return twin
 
     def run(self, weeks: int) -> None:
         """Run ``weeks`` more weeks."""
@@ -193,31 +203,22 @@ class ProbationModel(mesa.Model):
 
     # ------------------------------------------------------------------ records
     def _week_record(self) -> dict[str, float]:
+        """The week just simulated: its flows (tallies) and the stocks at its end."""
         people, caseload = self.people, self.caseload
-        supervised = people.supervised
-        need = supervised & (people.drug_use == PROBLEMATIC)
-        known_users = need & people.identified
         staff = caseload[self.allocation.employed]
-        count = np.count_nonzero
-        n_supervised = count(supervised)
         record = {name: (float if name in MONEY_AND_EXPECTED else int)(self.tally.get(name, 0)) for name in FLOWS}
+        counts = _stocks(
+            people.active, people.supervised, people.in_custody, people.drug_use, people.identified, people.ever_tested,
+            people.in_treatment, people.waiting, people.drr,
+        )
+        record.update(zip(PEOPLE_STOCKS, counts))
         record.update(
-            supervised=n_supervised,
-            drug_need=count(need),
-            identified=count(supervised & people.identified),
-            known_users_ever_tested=count(known_users & people.ever_tested),
-            in_treatment=count(people.in_treatment),
-            waiting_list=count(people.waiting),
-            on_drr=count(supervised & people.drr),
-            in_custody=count(people.in_custody),
-            followed_up=count(people.active & ~people.in_custody) - n_supervised,
             practitioners=int(staff.size),
             caseload_mean=float(staff.mean()) if staff.size else 0.0,
             caseload_max=int(staff.max()) if staff.size else 0,
-            caseload_over_cap=count(staff > self.p.caseload_cap),
-            caseload_over_70=count(staff > 70),
+            caseload_over_cap=int(np.count_nonzero(staff > self.p.caseload_cap)),
+            caseload_over_70=int(np.count_nonzero(staff > 70)),
             treatment_places=sum(s.places for s in self.treatment.services),
-            known_users=count(known_users),
         )
         return record
 
@@ -252,6 +253,44 @@ class ProbationModel(mesa.Model):
         table["rate"] = table["reoffenders"] / table["starts"].where(table["starts"] > 0)
         table["complete"] = (table["year"] + 1) * 52 + FOLLOW_UP_WEEKS <= self.week
         return table
+
+
+class WeeklyCollector(mesa.DataCollector):
+    """Mesa's ``DataCollector`` with the same frames and API, collecting the week's record
+    directly: its values are plain numbers, so the reporter call and deep copy per column
+    that Mesa makes for arbitrary reporters are not needed."""
+
+    def collect(self, model: ProbationModel) -> None:
+        if hasattr(self, "_collection_steps"):
+            self._collection_steps.append(model.time)
+        for name, values in self.model_vars.items():
+            values.append(model.record[name])
+
+
+PEOPLE_STOCKS = (
+    "supervised", "drug_need", "identified", "known_users", "known_users_ever_tested", "in_treatment", "waiting_list",
+    "on_drr", "in_custody", "followed_up",
+)
+
+
+@numba.njit(cache=True)
+def _stocks(active, supervised, in_custody, drug_use, identified, ever_tested, in_treatment, waiting, drr):  # pragma: no cover - compiled
+    """Counts of :data:`PEOPLE_STOCKS` in one branch-free pass over everyone."""
+    n_supervised = need = n_identified = known = known_tested = treated = n_waiting = on_drr = custody = community = 0
+    for i in range(active.size):
+        s = supervised[i]
+        user = s & (drug_use[i] == PROBLEMATIC)
+        n_supervised += s
+        need += user
+        n_identified += s & identified[i]
+        known += user & identified[i]
+        known_tested += user & identified[i] & ever_tested[i]
+        treated += in_treatment[i]
+        n_waiting += waiting[i]
+        on_drr += s & drr[i]
+        custody += in_custody[i]
+        community += active[i] & ~in_custody[i]
+    return n_supervised, need, n_identified, known, known_tested, treated, n_waiting, on_drr, custody, community - n_supervised
 
 
 def _grown(array: np.ndarray, size: int) -> np.ndarray:

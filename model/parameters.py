@@ -11,10 +11,11 @@ what is allowed.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
@@ -118,6 +119,7 @@ class ParameterSet(Mapping[str, float]):
         self._values = {p.name: p.value for p in definitions}
         if values:
             self._values.update(self._checked(values))
+        self._as_attributes()
 
     @classmethod
     def load(cls, path: Path | str = PARAMETER_FILE) -> ParameterSet:
@@ -130,7 +132,21 @@ class ParameterSet(Mapping[str, float]):
         new._definitions = self._definitions
         new._values = dict(self._values)
         new._values.update(self._checked(overrides or {}, where))
+        new._as_attributes()
         return new
+
+    @cached_property
+    def record(self) -> np.ndarray:
+        """All values as a one-element structured array, fields named as the parameters:
+        how the compiled process kernels read them (``p = P[0]; p.caseload_cap``)."""
+        record = np.zeros(1, dtype=[(name, np.float64) for name in self._values])
+        for name, value in self._values.items():
+            record[name] = value
+        return record
+
+    def _as_attributes(self) -> None:
+        """Values as plain instance attributes: the weekly processes read them often."""
+        self.__dict__.update({k: v for k, v in self._values.items() if not hasattr(type(self), k)})
 
     def _checked(self, values: Mapping[str, float], where: str = "") -> dict[str, float]:
         checked = {}
@@ -177,6 +193,7 @@ class ParameterSet(Mapping[str, float]):
     def __setstate__(self, state: dict) -> None:
         self._definitions = {p.name: p for p in state["definitions"]}
         self._values = dict(state["values"])
+        self._as_attributes()
 
     def __repr__(self) -> str:
         changed = {k: v for k, v in self._values.items() if v != self._definitions[k].value}

@@ -12,7 +12,9 @@ Justice one-year proven reoffending measure (the follow-up period).
 
 from __future__ import annotations
 
+import numba
 import numpy as np
+from numba import literal_unroll
 
 # route into probation
 COMMUNITY_ORDER, SUSPENDED_SENTENCE, LICENCE = 0, 1, 2
@@ -68,38 +70,62 @@ FIELDS: dict[str, tuple[type, object]] = {
 
 
 class Population:
-    """The state of every person, stored column by column."""
+    """The state of every person, stored column by column.
+
+    Columns of the same type are the rows of one two-dimensional block (each column is a
+    contiguous view of its row), so that resetting new people's rows takes one operation
+    per type rather than one per field.
+    """
 
     def __init__(self, capacity: int = 1024):
         self.capacity = 0
         self.next_uid = 0
         self.free = np.empty(0, dtype=np.int64)
         self.row_of_uid = np.full(1024, -1, dtype=np.int64)  # -1: no longer in the model
-        for name, (dtype, default) in FIELDS.items():
-            setattr(self, name, np.empty(0, dtype=dtype))
+        self._columns: dict[np.dtype, list[str]] = {}
+        for name, (dtype, _) in FIELDS.items():
+            self._columns.setdefault(np.dtype(dtype), []).append(name)
+        self._defaults = {
+            dtype: np.array([FIELDS[name][1] for name in names], dtype=dtype)[:, None] for dtype, names in self._columns.items()
+        }
+        self._blocks = {dtype: np.empty((len(names), 0), dtype=dtype) for dtype, names in self._columns.items()}
         self._grow(capacity)
 
     def _grow(self, minimum: int) -> None:
         new_capacity = max(minimum, 2 * self.capacity, 1024)
-        for name, (dtype, default) in FIELDS.items():
-            old = getattr(self, name)
-            new = np.full(new_capacity, default, dtype=dtype)
-            new[: old.size] = old
-            setattr(self, name, new)
+        for dtype, names in self._columns.items():
+            block = np.empty((len(names), new_capacity), dtype=dtype)
+            block[:] = self._defaults[dtype]
+            block[:, : self.capacity] = self._blocks[dtype]
+            self._blocks[dtype] = block
+        self._bind_columns()
         added = np.arange(new_capacity - 1, self.capacity - 1, -1, dtype=np.int64)
         self.free = np.concatenate([added, self.free])
         self.capacity = new_capacity
 
-    def add(self, n: int, assigned: frozenset[str] = frozenset()) -> np.ndarray:
-        """Take ``n`` free rows for new people; returns their row indices. Every field is
-        reset to its default except those in ``assigned``, which the caller sets at once."""
+    def _bind_columns(self) -> None:
+        """Each field's array: a view of its row of its type's block."""
+        for dtype, names in self._columns.items():
+            for k, name in enumerate(names):
+                setattr(self, name, self._blocks[dtype][k])
+        self._resets = tuple((self._blocks[dtype], self._defaults[dtype][:, 0]) for dtype in self._columns)
+
+    def __getstate__(self) -> dict:
+        """Copies and pickles hold the blocks only; the views are made again from them."""
+        return {key: value for key, value in self.__dict__.items() if key not in FIELDS and key != "_resets"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._bind_columns()
+
+    def add(self, n: int) -> np.ndarray:
+        """Take ``n`` free rows for new people, every field at its default; returns their
+        row indices."""
         if n > self.free.size:
             self._grow(self.capacity + n)
         idx = np.sort(self.free[self.free.size - n :])
         self.free = self.free[: self.free.size - n]
-        for name, (dtype, default) in FIELDS.items():
-            if name not in assigned:
-                getattr(self, name)[idx] = default
+        _reset(idx, self._resets)
         self.uid[idx] = np.arange(self.next_uid, self.next_uid + n)
         if self.next_uid + n > self.row_of_uid.size:
             grown = np.full(max(2 * self.row_of_uid.size, self.next_uid + n), -1, dtype=np.int64)
@@ -138,3 +164,15 @@ class Population:
             raise KeyError(f"no active person with uid {uid}")
         row = rows[0]
         return {name: getattr(self, name)[row].item() for name in FIELDS}
+
+
+
+@numba.njit(cache=True)
+def _reset(idx: np.ndarray, blocks: tuple) -> None:  # pragma: no cover - compiled
+    """Set columns ``idx`` of every block of fields to each field's default (``blocks``
+    holds a (block, defaults) pair per type)."""
+    for pair in literal_unroll(blocks):
+        block, defaults = pair[0], pair[1]
+        for k in range(block.shape[0]):
+            for i in idx:
+                block[k, i] = defaults[k]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -41,3 +42,9 @@ def load_regions(path: Path | str = REGION_FILE) -> tuple[Region, ...]:
     if abs(total - 1) > 1e-6:
         raise ParameterError(f"{path}: caseload_share sums to {total:.4f}, not 1")
     return regions
+
+
+@cache
+def default_regions() -> tuple[Region, ...]:
+    """The project's region table, read once per process (every model uses it)."""
+    return load_regions()

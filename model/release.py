@@ -9,41 +9,64 @@ admits them and counts the pick-up if they start within three weeks of release.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from .people import NO_USE, NONPROBLEMATIC, PROBLEMATIC
 from .process import Process
+from .streams import draw, salt_of
+from .treatment import join_waiting_list
 
-PICKUP_WINDOW_WEEKS = 3  # OHID continuity-of-care measure: treatment starts within 3 weeks
 
 
 class PrisonRelease(Process):
     name = "release"
 
     def arrange(self, idx: np.ndarray) -> None:
-        m, p, people, u = self.model, self.model.p, self.people, self.chance.uniform
-        use = people.drug_use[idx]
-        treated_chance = np.select(
-            [use == PROBLEMATIC, use == NONPROBLEMATIC],
-            [p.in_treatment_at_release_problematic, p.in_treatment_at_release_nonproblematic],
-            0.0,
+        m, people, chance = self.model, self.people, self.chance
+        treated = _arrange(
+            idx, chance.origin, chance.take(7), m.same_provider, people.uid, people.drug_use, people.ocu, people.region,
+            people.released_in_treatment, people.identified, people.ost_arranged, people.naloxone, people.in_treatment,
+            people.waiting, people.wait_since, people.priority, m.week, m.p.record,
         )
-        treated = idx[u(idx) < treated_chance]
-        people.released_in_treatment[treated] = True
-        people.identified[treated] = u(treated) < p.identify_at_release_in_treatment
-        people.ost_arranged[treated] = people.ocu[treated] & (u(treated) < p.ost_prescription_at_release)
+        m.count("releases_in_treatment", treated)
 
-        same_provider = m.same_provider[people.region[treated]] | (u(treated) < p.same_provider_extra_share)
-        appointment = u(treated) < p.release_appointment
-        pickup_chance = np.where(
-            same_provider,
-            p.pickup_same_provider,
-            np.where(appointment, p.pickup_with_appointment, p.pickup_without_appointment),
+
+@numba.njit(cache=True)
+def _arrange(
+    idx, origin, calls, same_provider_region, uid, drug_use, ocu, region, released_in_treatment, identified, ost_arranged,
+    naloxone, in_treatment, waiting, wait_since, priority, week, P,
+):  # pragma: no cover - compiled
+    """Continuity for each person released: treated in custody; if so recorded as a user,
+    an opioid-substitution prescription arranged, the same provider or an appointment, and
+    pick-up by community treatment (waiting list, with priority); naloxone for users.
+    Returns how many were in treatment at release."""
+    p = P[0]
+    salts = [salt_of(origin, calls + k) for k in range(1, 8)]
+    naloxone_chance = (
+        p.approved_premises_share * p.naloxone_ap_coverage + (1 - p.approved_premises_share) * p.naloxone_other_release
+    )
+    treated = 0
+    for i in idx:
+        use = drug_use[i]
+        treated_chance = (
+            p.in_treatment_at_release_problematic if use == PROBLEMATIC
+            else (p.in_treatment_at_release_nonproblematic if use == NONPROBLEMATIC else 0.0)
         )
-        picked_up = treated[u(treated) < pickup_chance]
-        m.treatment.join_waiting_list(picked_up, priority=True)
-
-        naloxone_chance = p.approved_premises_share * p.naloxone_ap_coverage + (1 - p.approved_premises_share) * p.naloxone_other_release
-        users = idx[use != NO_USE]
-        people.naloxone[users] = u(users) < naloxone_chance
-        m.count("releases_in_treatment", treated.size)
+        if use != NO_USE:
+            naloxone[i] = draw(uid[i], salts[6]) < naloxone_chance
+        if not draw(uid[i], salts[0]) < treated_chance:
+            continue
+        treated += 1
+        released_in_treatment[i] = True
+        identified[i] = draw(uid[i], salts[1]) < p.identify_at_release_in_treatment
+        ost_arranged[i] = ocu[i] and draw(uid[i], salts[2]) < p.ost_prescription_at_release
+        same_provider = same_provider_region[region[i]] or draw(uid[i], salts[3]) < p.same_provider_extra_share
+        appointment = draw(uid[i], salts[4]) < p.release_appointment
+        pickup = (
+            p.pickup_same_provider if same_provider
+            else (p.pickup_with_appointment if appointment else p.pickup_without_appointment)
+        )
+        if draw(uid[i], salts[5]) < pickup:
+            join_waiting_list(i, True, week, in_treatment, waiting, wait_since, priority)
+    return treated

@@ -25,7 +25,7 @@ from SALib import ProblemSpec
 from tqdm import tqdm
 
 from .economics import outcome_table
-from .ensemble import RunSpec, results_as_completed, dask_client, simulate
+from .ensemble import RunSpec, dask_client, results_as_completed, simulate_alike
 from .parameters import ParameterError, ParameterSet
 from .scenarios import Scenario
 
@@ -162,10 +162,10 @@ class ScenarioOutcomes:
 
     def __call__(self, parameters: dict[str, float]) -> dict[str, float]:
         params = {**parameters, **self.scenario.parameters}
-        pair = [
-            simulate(RunSpec("baseline", 0, self.seed, self.scale, self.weeks, (), params)),
-            simulate(RunSpec(self.scenario.name, 0, self.seed, self.scale, self.weeks, self.scenario.levers, params)),
-        ]
+        pair = simulate_alike([
+            RunSpec("baseline", 0, self.seed, self.scale, self.weeks, (), params),
+            RunSpec(self.scenario.name, 0, self.seed, self.scale, self.weeks, self.scenario.levers, params),
+        ])
         row = outcome_table(pair, self.discount_rate).loc[(self.scenario.name, 0)]
         return {name: float(row[name]) for name in self.outputs}
 

@@ -2,131 +2,146 @@
 
 One ``numpy.random.SeedSequence`` per run. Each weekly process draws through its own
 :class:`Chance`, keyed by the process's name (as Starsim keys its streams), so a lever in
-one process does not shift the draws of another. Within a process, two rules keep the
-draws of the same person the same in every scenario, whatever else has diverged:
-
-- a draw for particular people is *counter-based*: a hash of (run seed, process, week,
-  call number, person's uid), so it does not depend on who else is drawn for or in what
-  order (:meth:`Chance.uniform`);
-- an event that is rare in a large group is drawn by *thinning in uid space*: candidate
-  uids at a common upper bound from a stream reseeded each week, each kept with
-  probability ``p_i / upper`` (:meth:`Chance.events_each`). Only the candidates are
-  touched, which is what makes the weekly step fast at full scale.
+one process does not shift the draws of another. A draw for a particular person is
+*counter-based*: a hash of (run seed, process, week, call number, person's uid)
+(:func:`draw`), so the same person gets the same number in every scenario, whoever else
+is drawn for and in whatever order, and the compiled process kernels can draw inside
+their loops. An event with a small probability in a large group is found by
+:func:`candidates`: one branch-free pass keeps the people whose draw falls below a bound
+on everyone's probability, and only they are looked at again.
 
 Draws that are not about particular people (how many orders start this week) use
-:attr:`Chance.rng`, also reseeded each week.
+:attr:`Chance.rng`, the process's generator jumped to the week's own block of numbers, so
+what happened in earlier weeks cannot shift this week's draws either.
 """
 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+import numba
 import numpy as np
 
 if TYPE_CHECKING:
     from .people import Population
 
-_GOLDEN, _MIX1, _MIX2 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
-_MASK = (1 << 64) - 1
-
-
-_U_GOLDEN, _U_MIX1, _U_MIX2 = np.uint64(_GOLDEN), np.uint64(_MIX1), np.uint64(_MIX2)
+_U_GOLDEN, _U_MIX1, _U_MIX2 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 _U11, _U27, _U30, _U31 = np.uint64(11), np.uint64(27), np.uint64(30), np.uint64(31)
 _TO_UNIT = 1.0 / 2**53
+_WEEK_OFFSET = 2**20  # weeks of the warm-up are negative
 
 
-def _splitmix64(x: np.ndarray) -> np.ndarray:
-    """The splitmix64 finaliser, in place: a well-mixed 64-bit hash of each element (uint64
-    array arithmetic wraps around silently, as the hash needs)."""
-    x += _U_GOLDEN
-    x ^= x >> _U30
-    x *= _U_MIX1
-    x ^= x >> _U27
-    x *= _U_MIX2
-    x ^= x >> _U31
-    return x
+@numba.njit(cache=True)
+def _splitmix64(z: np.uint64) -> np.uint64:
+    """The splitmix64 finaliser: a well-mixed 64-bit hash (uint64 arithmetic wraps)."""
+    z += _U_GOLDEN
+    z ^= z >> _U30
+    z *= _U_MIX1
+    z ^= z >> _U27
+    z *= _U_MIX2
+    z ^= z >> _U31
+    return z
 
 
-def _splitmix64_int(x: int) -> int:
-    """The same hash of one Python integer."""
-    z = (x + _GOLDEN) & _MASK
-    z = ((z ^ (z >> 30)) * _MIX1) & _MASK
-    z = ((z ^ (z >> 27)) * _MIX2) & _MASK
-    return z ^ (z >> 31)
+@numba.njit(cache=True)
+def draw(uid: int, salt: np.uint64) -> float:
+    """The uniform number in [0, 1) of person ``uid`` for the call keyed by ``salt``: the
+    same number :meth:`Chance.uniform` gives, for use inside compiled process kernels."""
+    return float(_splitmix64(np.uint64(uid) ^ salt) >> _U11) * _TO_UNIT
+
+
+def candidates(who: np.ndarray, uid: np.ndarray, salt: np.uint64, bound: float) -> np.ndarray:
+    """Rows among ``who`` (a mask) whose draw for the call keyed by ``salt`` falls below
+    ``bound``. With ``bound`` at least every person's own probability, the people whose
+    event happens are exactly those candidates whose same draw falls below their own
+    probability; only they need looking at, and the pass over everyone is branch-free."""
+    return np.flatnonzero(_below(who, uid, salt, bound))
+
+
+@numba.njit(cache=True)
+def _below(who, uid, salt, bound):  # pragma: no cover - compiled
+    below = np.empty(who.size, dtype=np.bool_)
+    for i in range(who.size):
+        below[i] = who[i] & (draw(uid[i], salt) < bound)
+    return below
+
+
+@numba.njit(cache=True)
+def salt_of(origin: np.uint64, call: int) -> np.uint64:
+    """The salt of call number ``call`` of a stream whose week starts at ``origin``
+    (:attr:`Chance.origin`), for kernels that make several calls in one go."""
+    return _splitmix64(origin + np.uint64(call))
+
+
+@numba.njit(cache=True)
+def within_upper(probability: float, upper: float) -> float:
+    """``probability``, checked against the upper bound its thinning was drawn at."""
+    if probability > upper * (1 + 1e-9):
+        raise ValueError("an event probability exceeds the upper bound its candidates were drawn at")
+    return probability
+
+
+@numba.njit(cache=True)
+def draw_exponential(uid: int, salt: np.uint64) -> float:
+    """A standard exponential number from :func:`draw`."""
+    return -np.log1p(-draw(uid, salt))
+
+
+@numba.njit(cache=True)
+def _uniforms(rows: np.ndarray, uid: np.ndarray, salt: np.uint64) -> np.ndarray:  # pragma: no cover - compiled
+    out = np.empty(rows.size)
+    for k in range(rows.size):
+        out[k] = draw(uid[rows[k]], salt)
+    return out
 
 
 class Chance:
     """The random numbers of one process in one run."""
 
     def __init__(self, seed_sequence: np.random.SeedSequence, name: str, people: Population):
-        self.key = zlib.crc32(name.encode())
-        self.seed_sequence = seed_sequence
+        key = zlib.crc32(name.encode())
         self.people = people
-        self.base = int(seed_sequence.generate_state(1, dtype=np.uint64)[0]) ^ self.key
+        self.base = int(seed_sequence.generate_state(1, dtype=np.uint64)[0]) ^ key
+        bit_generator = np.random.PCG64(np.random.SeedSequence(seed_sequence.entropy, spawn_key=(*seed_sequence.spawn_key, key)))
+        self._start = bit_generator.state
+        self._generator = np.random.Generator(bit_generator)
+        self._generator_week: int | None = None
         self.new_week(0)
 
     def new_week(self, week: int) -> None:
-        """Reseed for ``week``: what happened in earlier weeks cannot shift this week's draws."""
+        """Start ``week``: its own salts, and its own generator when first needed."""
         self.week = week
         self.calls = 0
-        child = np.random.SeedSequence(self.seed_sequence.entropy, spawn_key=(*self.seed_sequence.spawn_key, self.key, week + 2**20))
-        self.rng = np.random.default_rng(child)
+        self.origin = np.uint64((self.base + (week + _WEEK_OFFSET) * 1_000_003) % 2**64)
+
+    @property
+    def rng(self) -> np.random.Generator:
+        """This week's generator: the process's PCG64 stream jumped ahead to the week's own
+        block of 2**64 numbers."""
+        if self._generator_week != self.week:
+            bit_generator = self._generator.bit_generator
+            bit_generator.state = self._start
+            bit_generator.advance((self.week + _WEEK_OFFSET) * 2**64)
+            self._generator_week = self.week
+        return self._generator
+
+    def take(self, calls: int) -> int:
+        """Reserve the next ``calls`` calls for a kernel, which keys them with
+        :func:`salt_of` from :attr:`origin` and the number returned plus 1 to ``calls``."""
+        first = self.calls
+        self.calls += calls
+        return first
+
+    def salt(self) -> np.uint64:
+        """The key of the next call's per-person draws (see :func:`draw`)."""
+        self.calls += 1
+        return np.uint64(salt_of(self.origin, self.calls))
 
     def uniform(self, idx: np.ndarray) -> np.ndarray:
         """One uniform number in [0, 1) for each person in ``idx`` (rows), keyed by uid."""
-        self.calls += 1
-        salt = np.uint64(_splitmix64_int((self.base + (self.week + 2**20) * 1_000_003 + self.calls) & _MASK))
-        z = self.people.uid[idx].astype(np.uint64)
-        z ^= salt
-        z = _splitmix64(z)
-        z >>= _U11
-        return z * _TO_UNIT
+        return _uniforms(idx, self.people.uid, self.salt())
 
-    def exponential(self, idx: np.ndarray) -> np.ndarray:
-        """One standard exponential number for each person in ``idx``."""
-        return -np.log1p(-self.uniform(idx))
-
-    def events(self, who: np.ndarray, probability: float) -> np.ndarray:
-        """Rows among ``who`` (row indices or a boolean mask over rows) for whom an event
-        of the same ``probability`` happens."""
-        if who.dtype == np.bool_:
-            return self.events_each(who, lambda idx: np.full(idx.size, probability), probability)
-        if probability <= 0 or who.size == 0:
-            self.calls += 1
-            return np.empty(0, dtype=np.int64)
-        return who[self.uniform(who) < probability]
-
-    def events_each(self, who: np.ndarray, probability: Callable[[np.ndarray], np.ndarray], upper: float) -> np.ndarray:
-        """Rows among ``who`` (indices or mask) for whom their own event happens, with
-        probabilities ``probability(rows)`` no greater than ``upper``."""
-        if who.dtype != np.bool_:
-            if who.size == 0:
-                self.calls += 1
-                return who.astype(np.int64)
-            p = probability(who)
-            self._check(p, upper)
-            return who[self.uniform(who) < p]
-        people = self.people
-        upper = min(upper, 1.0)
-        if upper <= 0:
-            return np.empty(0, dtype=np.int64)
-        n = people.next_uid
-        uids = np.sort(self.rng.choice(n, self.rng.binomial(n, upper), replace=False))
-        keep = self.rng.random(uids.size) * upper  # drawn for every candidate, so the stream stays aligned
-        rows = people.row_of_uid[uids]
-        alive = rows >= 0
-        rows, keep = rows[alive], keep[alive]
-        inside = who[rows]
-        rows, keep = rows[inside], keep[inside]
-        if rows.size == 0:
-            return rows
-        p = probability(rows)
-        self._check(p, upper)
-        return rows[keep < p]
-
-    @staticmethod
-    def _check(p: np.ndarray, upper: float) -> None:
-        if p.size and p.max() > upper * (1 + 1e-9):
-            raise ValueError(f"event probability {p.max():.4g} exceeds its stated upper bound {upper:.4g}")
+    def events(self, idx: np.ndarray, probability: float) -> np.ndarray:
+        """Rows among ``idx`` for whom an event of the same ``probability`` happens."""
+        return idx[self.uniform(idx) < probability]

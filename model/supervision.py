@@ -7,25 +7,57 @@ practitioner's workload factor (below 1 above the caseload cap) and training.
 
 from __future__ import annotations
 
+import numba
+import numpy as np
+
 from .people import PROBLEMATIC
 from .process import Process
+from .streams import draw, salt_of
+from .treatment import join_waiting_list
 
 
 class Supervision(Process):
     name = "supervision"
 
     def step(self) -> None:
-        m, p, people = self.model, self.model.p, self.people
-        skill = m.allocation.skill
-        best = max(p.training_effect, 1.0)
-        problematic = people.supervised & (people.drug_use == PROBLEMATIC)
+        m, people, chance = self.model, self.people, self.chance
+        identifications, referrals = _supervision_week(
+            people.supervised, people.drug_use, people.identified, people.in_treatment, people.waiting, people.wait_since,
+            people.priority, people.practitioner, people.uid, m.allocation.skill, chance.origin, chance.take(2), m.week,
+            m.p.record,
+        )
+        m.count("identifications", identifications)
+        m.count("referrals", referrals)
 
-        unknown = people.where(problematic & ~people.identified)
-        found = self.chance.events_each(unknown, lambda i: p.identify_per_week * skill[people.practitioner[i]], p.identify_per_week * best)
-        people.identified[found] = True
-        m.count("identifications", found.size)
 
-        candidates = problematic & people.identified & ~people.in_treatment & ~people.waiting
-        referred = self.chance.events_each(candidates, lambda i: p.refer_per_week * skill[people.practitioner[i]], p.refer_per_week * best)
-        m.treatment.join_waiting_list(referred, priority=False)
-        m.count("referrals", referred.size)
+@numba.njit(cache=True)
+def _supervision_week(
+    supervised, drug_use, identified, in_treatment, waiting, wait_since, priority, practitioner, uid, skill, origin, calls,
+    week, P,
+):  # pragma: no cover - compiled
+    """Identification of unrecorded problematic use, then referral of identified users not
+    in treatment or waiting (so people identified this week may be referred this week),
+    each at its weekly chance times the practitioner's skill factor. Each rule first keeps
+    the candidates whose draw falls below the best skill's chance (a branch-free pass over
+    everyone), then decides for them. Returns the counts of identifications and referrals."""
+    p = P[0]
+    best = max(p.training_effect, 1.0)
+    identify_salt, refer_salt = salt_of(origin, calls + 1), salt_of(origin, calls + 2)
+    candidates = np.empty(supervised.size, dtype=np.bool_)
+    for i in range(supervised.size):
+        unknown = supervised[i] & (drug_use[i] == PROBLEMATIC) & ~identified[i]
+        candidates[i] = unknown & (draw(uid[i], identify_salt) < p.identify_per_week * best)
+    identifications = 0
+    for i in np.flatnonzero(candidates):
+        if draw(uid[i], identify_salt) < p.identify_per_week * skill[practitioner[i]]:
+            identified[i] = True
+            identifications += 1
+    for i in range(supervised.size):
+        untreated = supervised[i] & (drug_use[i] == PROBLEMATIC) & identified[i] & ~in_treatment[i] & ~waiting[i]
+        candidates[i] = untreated & (draw(uid[i], refer_salt) < p.refer_per_week * best)
+    referrals = 0
+    for i in np.flatnonzero(candidates):
+        if draw(uid[i], refer_salt) < p.refer_per_week * skill[practitioner[i]]:
+            join_waiting_list(i, False, week, in_treatment, waiting, wait_since, priority)
+            referrals += 1
+    return identifications, referrals

@@ -36,7 +36,7 @@ def test_calibration_recovers_known_parameters_from_synthetic_targets(tmp_path):
     observed = Simulator(0.02, 40, metrics, tuple(fixed.items()))(truth)
     targets = [Target(m, m, v, 0.9 * v, 1.1 * v, "fitted", "synthetic: the model at known parameters") for m, v in observed.items()]
     calibration = Calibration(
-        parameters=list(truth), targets=targets, scale=0.02, weeks=40, population_size=40, generations=4,
+        parameters=list(truth), targets=targets, scale=0.02, weeks=40, population_size=60, generations=6,
         max_minutes=5, database=tmp_path / "abc.db", fixed=fixed,
     )
     particles = calibration.run(workers=0, progress=False)

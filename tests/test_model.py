@@ -153,17 +153,24 @@ def test_a_lever_changes_parameters_only_while_active():
 
 
 def test_problematic_users_offend_more_and_treatment_cuts_it(small_run):
-    people = small_run.people
+    """Stored rates are current for everyone, and treatment cuts the drug-driven part."""
+    people, offending = small_run.people, small_run.offending
     idx = np.flatnonzero(people.active & ~people.in_custody)[:500]
-    acquisitive, drug_driven, _ = small_run.offending.rates(idx)
+    drug_driven = people.rate_drug_driven[idx].copy()
     problematic = people.drug_use[idx] == PROBLEMATIC
     assert np.all(drug_driven[problematic] > 0) and np.all(drug_driven[~problematic] == 0)
-    treated = problematic & people.in_treatment[idx]
-    people.in_treatment[idx[treated]] = False
-    untreated_drug_driven = small_run.offending.rates(idx)[1]
-    people.in_treatment[idx[treated]] = True
-    assert treated.any()
-    np.testing.assert_allclose(drug_driven[treated], untreated_drug_driven[treated] * (1 - small_run.p.treatment_offending_reduction))
+    assert np.all(people.rate_acquisitive[idx] > drug_driven)
+    treated = idx[problematic & people.in_treatment[idx]]
+    assert treated.size
+    people.in_treatment[treated] = False
+    offending.reschedule(treated)
+    untreated_drug_driven = people.rate_drug_driven[treated].copy()
+    people.in_treatment[treated] = True
+    offending.reschedule(treated)
+    np.testing.assert_array_equal(people.rate_drug_driven[idx], drug_driven)
+    np.testing.assert_allclose(
+        people.rate_drug_driven[treated], untreated_drug_driven * (1 - small_run.p.treatment_offending_reduction)
+    )
 
 
 @pytest.fixture(scope="module")

@@ -123,15 +123,14 @@ class Allocation(Process):
     def step(self) -> None:
         if self.model.p is not self._synced_for:
             self.sync_workforce()
-        self.allocate(_unallocated(self.people.supervised, self.people.practitioner))
+        intake = self.model.intake
+        self.allocate(intake.newcomers)
+        intake.newcomers = intake.newcomers[:0]
         self.update_factors()
 
     def update_factors(self) -> None:
         """Workload and training factors of each practitioner, for this week's processes."""
-        p, caseload = self.model.p, self.model.caseload
-        workload = np.minimum(1.0, p.caseload_cap / np.maximum(caseload, 1)) ** p.workload_elasticity
-        self.workload = np.where(self.employed, workload, 0.0)
-        self.skill = self.workload * np.where(self.trained, p.training_effect, 1.0)
+        self.workload, self.skill = _factors(self.model.caseload, self.employed, self.trained, self.model.p.record)
 
     def release_cases(self, idx: np.ndarray) -> None:
         """People leaving supervision come off their practitioner's caseload."""
@@ -146,9 +145,17 @@ class Allocation(Process):
 
 
 @numba.njit(cache=True)
-def _unallocated(supervised, practitioner):  # pragma: no cover - compiled
-    """Rows of people supervised without a practitioner: new, or back from custody."""
-    return np.flatnonzero(supervised & (practitioner < 0))
+def _factors(caseload, employed, trained, P):  # pragma: no cover - compiled
+    """Each practitioner's workload factor, ``min(1, cap / caseload) ** elasticity`` (0 if
+    not employed), and skill factor (workload, times the training effect if trained)."""
+    p = P[0]
+    workload = np.zeros(caseload.size)
+    skill = np.zeros(caseload.size)
+    for s in range(caseload.size):
+        if employed[s]:
+            workload[s] = min(1.0, p.caseload_cap / max(caseload[s], 1)) ** p.workload_elasticity
+            skill[s] = workload[s] * (p.training_effect if trained[s] else 1.0)
+    return workload, skill
 
 
 @numba.njit(cache=True)

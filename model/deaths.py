@@ -10,7 +10,10 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .people import DIED, NONPROBLEMATIC, PROBLEMATIC
+from .people import (
+    ACTIVE, DIED, DRUG_USE, FEMALE, IN_CUSTODY, LEAVING, NALOXONE, NONPROBLEMATIC, OST, PROBLEMATIC, RELEASE_WEEK, SEVERITY,
+    SUPERVISED, UID,
+)
 from .process import Process
 from .streams import draw, salt_of, within_upper
 
@@ -21,27 +24,23 @@ class Deaths(Process):
     name = "deaths"
 
     def step(self) -> None:
-        m, people, chance = self.model, self.people, self.chance
-        counts = _deaths_week(
-            people.active, people.in_custody, people.supervised, people.leaving, people.uid, people.drug_use,
-            people.release_week, people.severity, people.female, people.ost, people.naloxone, chance.origin, chance.take(2),
-            m.week, m.p.record,
-        )
+        m, chance = self.model, self.chance
+        counts = _deaths_week(self.people.arrays, chance.origin, chance.take(2), m.week, m.p.record)
         for name, n in zip(("deaths", "drug_deaths", "deaths_after_supervision", "drug_deaths_after_supervision"), counts):
             m.count(name, n)
 
 
 @numba.njit(cache=True)
-def _deaths_week(
-    active, in_custody, supervised, leaving, uid, drug_use, release_week, severity, female, ost, naloxone, origin, calls,
-    week, P,
-):  # pragma: no cover - compiled
+def _deaths_week(people, origin, first_call, week, P):  # pragma: no cover - compiled
     """Deaths among people in the community (candidates below the largest possible hazard
     first), and whether each was drug-related (a second draw, in proportion to the
     hazards). Returns deaths and drug-related deaths, of people supervised and of people
     followed up."""
     p = P[0]
-    death_salt, cause_salt = salt_of(origin, calls + 1), salt_of(origin, calls + 2)
+    active, in_custody, supervised, leaving, uid = people[ACTIVE], people[IN_CUSTODY], people[SUPERVISED], people[LEAVING], people[UID]
+    drug_use, release_week, severity = people[DRUG_USE], people[RELEASE_WEEK], people[SEVERITY]
+    female, ost, naloxone = people[FEMALE], people[OST], people[NALOXONE]
+    death_salt, cause_salt = salt_of(origin, first_call + 1), salt_of(origin, first_call + 2)
     other = p.other_death_per_year / 52.0
     upper = (
         p.drug_death_per_year_problematic / 52.0 * MAX_SEVERITY * p.drug_death_rr_weeks_1_2 * p.drug_death_rr_weeks_3_12
@@ -59,7 +58,7 @@ def _deaths_week(
             p.drug_death_rr_weeks_1_2 * p.drug_death_rr_weeks_3_12 if since_release < 2
             else (p.drug_death_rr_weeks_3_12 if since_release < 12 else 1.0)
         )
-        drug = p.drug_death_per_year_problematic / 52.0 * base * float(severity[i]) * after_release
+        drug = p.drug_death_per_year_problematic / 52.0 * base * severity[i] * after_release
         drug *= p.drug_death_rr_female if female[i] else 1.0
         drug *= p.ost_death_rr if ost[i] else 1.0
         drug *= p.naloxone_death_rr if naloxone[i] else 1.0

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .people import NO_USE, NONPROBLEMATIC, PROBLEMATIC
+from .offending import reschedule_rows
+from .people import ACTIVE, DRUG_USE, IN_CUSTODY, IN_TREATMENT, LAST_TEST, NO_USE, NONPROBLEMATIC, PROBLEMATIC, UID
 from .process import Process
 from .streams import draw
 
@@ -21,22 +22,22 @@ class DrugUse(Process):
     name = "drug_use"
 
     def step(self) -> None:
-        m, people, chance = self.model, self.people, self.chance
+        m = self.model
         changed, remissions = _drug_use_week(
-            people.active, people.in_custody, people.drug_use, people.in_treatment, people.last_test, people.uid,
-            chance.salt(), m.week, m.p.record,
+            self.people.arrays, self.chance.salt(), m.offending.schedule.salt(), m.week, m.p.record
         )
         m.count("remissions", remissions)
-        m.count("relapses", changed.size - remissions)
-        m.offending.reschedule(changed)
+        m.count("relapses", changed - remissions)
 
 
 @numba.njit(cache=True)
-def _drug_use_week(active, in_custody, drug_use, in_treatment, last_test, uid, salt, week, P):  # pragma: no cover - compiled
+def _drug_use_week(people, salt, schedule_salt, week, P):  # pragma: no cover - compiled
     """Remission of problematic use and relapse of non-problematic use among people in the
-    community, one draw each (candidates below the larger chance first). Returns the rows
-    that changed and how many of them remitted."""
+    community, one draw each (candidates below the larger chance first); offending is
+    rescheduled for everyone who changes. Returns how many changed and how many remitted."""
     p = P[0]
+    active, in_custody, drug_use, uid = people[ACTIVE], people[IN_CUSTODY], people[DRUG_USE], people[UID]
+    in_treatment, last_test = people[IN_TREATMENT], people[LAST_TEST]
     boost = 1 + p.testing_deterrence
     bound = max(max(p.remission_in_treatment_per_week, p.remission_untreated_per_week) * boost, p.relapse_per_week)
     candidates = np.empty(active.size, dtype=np.bool_)
@@ -59,4 +60,5 @@ def _drug_use_week(active, in_custody, drug_use, in_treatment, last_test, uid, s
             drug_use[i] = PROBLEMATIC
             changed[n_changed] = i
             n_changed += 1
-    return changed[:n_changed], remissions
+    reschedule_rows(people, changed[:n_changed], week, schedule_salt, P)
+    return n_changed, remissions

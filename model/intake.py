@@ -11,8 +11,15 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .people import COMMUNITY_ORDER, LICENCE, NO_USE, NONPROBLEMATIC, PROBLEMATIC, SUSPENDED_SENTENCE
+from .courts import sentence
+from .exits import back_on_licence
+from .offending import reschedule_rows
+from .people import (
+    COMMUNITY_ORDER, DRUG_USE, END_WEEK, FEMALE, LICENCE, NO_USE, NONPROBLEMATIC, OCU, PROBLEMATIC, REGION, RELEASE_WEEK,
+    RISK, ROUTE, SEVERITY, START_WEEK, SUPERVISED, SUSPENDED_SENTENCE,
+)
 from .process import Process
+from .release import arrange
 
 
 class Intake(Process):
@@ -22,41 +29,43 @@ class Intake(Process):
         super().__init__(model)
         cumulative = np.cumsum(model.region_shares)
         self.region_cumulative = cumulative[:-1] / cumulative[-1]  # region r when a uniform number falls in its band
+        self.newcomers = np.empty(0, dtype=np.int64)  # rows waiting for a practitioner (Allocation takes them)
 
     def step(self) -> None:
         m, p = self.model, self.model.p
-        m.exits.release_from_custody()
         n_court = self.rng.poisson(p.court_order_starts_per_year * m.scale / 52)
         n_release = self.rng.poisson(p.prison_releases_per_year * m.scale / 52)
-        court, released = self.new_people(n_court, n_release)
-        m.count("entries", n_court + n_release)
+        returns, arrived = self.arrive(n_court, n_release)
+        m.count("returns_from_custody", returns)
+        m.count("entries", n_court + n_release + returns)
         m.count("court_starts", n_court)
         m.count("prison_releases", n_release)
         m.record_cohort_starts(n_court + n_release)
 
-    def new_people(self, n_court: int, n_release: int, in_progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """Add people starting court orders and licences; returns the rows of each group.
+    def arrive(self, n_court: int, n_release: int, in_progress: bool = False) -> tuple[int, np.ndarray]:
+        """People back from custody, and new people starting court orders and licences;
+        returns how many came back, and the rows of everyone who arrived.
 
-        ``in_progress`` makes people part-way through their orders (the starting caseload):
-        lengths are then length-biased and the weeks already served uniform within them.
+        ``in_progress`` makes new people part-way through their orders (the starting
+        caseload): lengths are then length-biased and the weeks already served uniform within
+        them.
         """
         m, p, rng, people = self.model, self.model.p, self.rng, self.people
         n = n_court + n_release
-        idx = people.add(n)
+        new = people.add(n)
         shape = p.duration_gamma_shape
-        _characteristics(
-            idx, n_court, in_progress, rng.random((n, 9)), rng.gamma(shape + (1 if in_progress else 0), 1.0, n),
-            rng.gamma(p.risk_gamma_shape, 1.0 / p.risk_gamma_shape, n), self.region_cumulative, people.supervised,
-            people.region, people.female, people.route, people.start_week, people.end_week, people.release_week,
-            people.drug_use, people.ocu, people.severity, people.risk, m.week, p.female_share, p.sso_share_of_court_orders,
-            shape, p.court_order_mean_weeks, p.licence_extra_mean_weeks, p.licence_minimum_weeks, p.problematic_use_court,
-            p.problematic_use_release, p.nonproblematic_use_share, p.ocu_share_of_problematic,
+        courts, release = m.courts.chance, m.release.chance
+        arrived, returns, reports, assessments, drrs, treated = _arrivals(
+            people.arrays, new, n_court, in_progress, rng.random((n, 9)), rng.gamma(shape + in_progress, 1.0, n),
+            rng.gamma(p.risk_gamma_shape, 1.0 / p.risk_gamma_shape, n), self.region_cumulative, m.same_provider,
+            courts.origin, courts.take(4), release.origin, release.take(7), m.offending.schedule.salt(), m.week, p.record,
         )
-        court, released = idx[:n_court], idx[n_court:]
-        m.courts.sentence(court)
-        m.release.arrange(released)
-        m.offending.reschedule(idx)
-        return court, released
+        m.count("pre_sentence_reports", reports)
+        m.count("drug_assessments", assessments)
+        m.count("drrs_issued", drrs)
+        m.count("releases_in_treatment", treated)
+        self.newcomers = np.concatenate((self.newcomers, arrived))
+        return returns, arrived
 
     def initial_population(self, n: int) -> None:
         """The caseload at the start of the warm-up: people part-way through their orders."""
@@ -64,41 +73,60 @@ class Intake(Process):
         court_weeks = p.court_order_starts_per_year * p.court_order_mean_weeks
         licence_weeks = p.prison_releases_per_year * (p.licence_minimum_weeks + p.licence_extra_mean_weeks)
         n_court = self.rng.binomial(n, court_weeks / (court_weeks + licence_weeks))
-        self.new_people(n_court, n - n_court, in_progress=True)
+        self.arrive(n_court, n - n_court, in_progress=True)
 
 
 @numba.njit(cache=True)
-def _characteristics(
-    idx, n_court, in_progress, u, length_gamma, risk_gamma, region_cumulative, supervised, region, female, route,
-    start_week, end_week, release_week, drug_use, ocu, severity, risk, week, female_share, sso_share, duration_shape,
-    court_order_mean_weeks, licence_extra_mean_weeks, licence_minimum_weeks, problematic_court, problematic_release,
-    nonproblematic_share, ocu_share,
+def _arrivals(
+    people, new, n_court, in_progress, u, length_gamma, risk_gamma, region_cumulative, same_provider_region, courts_origin,
+    courts_first_call, release_origin, release_first_call, schedule_salt, week, P,
 ):  # pragma: no cover - compiled
+    """Everyone arriving this week: people whose custody ends come back on licence; new
+    people (rows ``new``: the first ``n_court`` on court orders, then licences) get their
+    characteristics, then sentencing (:func:`model.courts.sentence`) or continuity at
+    release (:func:`model.release.arrange`); everyone's offending is scheduled. Returns the
+    rows of everyone arriving, how many came back, and the counts of pre-sentence reports,
+    drug assessments, DRRs and releases in treatment."""
+    back = back_on_licence(people, week, P)
+    _characteristics(people, new, n_court, in_progress, u, length_gamma, risk_gamma, region_cumulative, week, P)
+    reports, assessments, drrs = sentence(people, new[:n_court], courts_origin, courts_first_call, week, P)
+    treated = arrange(people, new[n_court:], release_origin, release_first_call, same_provider_region, week, P)
+    arrived = np.concatenate((back, new))
+    reschedule_rows(people, arrived, week, schedule_salt, P)
+    return arrived, back.size, reports, assessments, drrs, treated
+
+
+@numba.njit(cache=True)
+def _characteristics(people, idx, n_court, in_progress, u, length_gamma, risk_gamma, region_cumulative, week, P):  # pragma: no cover - compiled
     """Characteristics of new people: the first ``n_court`` start court orders, the rest
     licences. Order lengths are gamma distributed (a licence has a minimum); ``u`` holds
     nine uniform numbers per person (region, sex, suspended sentence, weeks served, drug
     use, opiate or crack use, and three whose median, Beta(2, 2), sets severity)."""
+    p = P[0]
+    supervised, region, female, route = people[SUPERVISED], people[REGION], people[FEMALE], people[ROUTE]
+    start_week, end_week, release_week = people[START_WEEK], people[END_WEEK], people[RELEASE_WEEK]
+    drug_use, ocu, severity, risk = people[DRUG_USE], people[OCU], people[SEVERITY], people[RISK]
     for j in range(idx.size):
         i = idx[j]
         from_prison = j >= n_court
         supervised[i] = True
         region[i] = np.searchsorted(region_cumulative, u[j, 0], side="right")
-        female[i] = u[j, 1] < female_share
-        route[i] = LICENCE if from_prison else (SUSPENDED_SENTENCE if u[j, 2] < sso_share else COMMUNITY_ORDER)
-        mean = licence_extra_mean_weeks if from_prison else court_order_mean_weeks
-        length = length_gamma[j] * mean / duration_shape + (licence_minimum_weeks if from_prison else 0.0)
+        female[i] = u[j, 1] < p.female_share
+        route[i] = LICENCE if from_prison else (SUSPENDED_SENTENCE if u[j, 2] < p.sso_share_of_court_orders else COMMUNITY_ORDER)
+        mean = p.licence_extra_mean_weeks if from_prison else p.court_order_mean_weeks
+        length = length_gamma[j] * mean / p.duration_gamma_shape + (p.licence_minimum_weeks if from_prison else 0.0)
         weeks = max(int(np.rint(length)), 1)
         served = int(np.floor(u[j, 3] * weeks)) if in_progress else 0
         start_week[i] = week - served
         end_week[i] = week - served + weeks
         if from_prison:
             release_week[i] = week - served
-        problematic = problematic_release if from_prison else problematic_court
+        problematic = p.problematic_use_release if from_prison else p.problematic_use_court
         use = u[j, 4]
         drug_use[i] = PROBLEMATIC if use < problematic else (
-            NONPROBLEMATIC if use < problematic + min(nonproblematic_share, 1 - problematic) else NO_USE
+            NONPROBLEMATIC if use < problematic + min(p.nonproblematic_use_share, 1 - problematic) else NO_USE
         )
-        ocu[i] = drug_use[i] == PROBLEMATIC and u[j, 5] < ocu_share
+        ocu[i] = drug_use[i] == PROBLEMATIC and u[j, 5] < p.ocu_share_of_problematic
         a, b, c = u[j, 6], u[j, 7], u[j, 8]
         severity[i] = 0.5 + max(min(a, b), min(max(a, b), c))  # the median of three uniforms is Beta(2, 2)
         risk[i] = risk_gamma[j]

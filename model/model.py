@@ -21,7 +21,9 @@ from .intake import Intake
 from .levers import Lever
 from .offending import FOLLOW_UP_WEEKS, Offending
 from .parameters import ParameterError, ParameterSet
-from .people import PROBLEMATIC, Population
+from .people import (
+    ACTIVE, DRR, DRUG_USE, EVER_TESTED, IDENTIFIED, IN_CUSTODY, IN_TREATMENT, PROBLEMATIC, SUPERVISED, WAITING, Population,
+)
 from .regions import Region, default_regions
 from .release import PrisonRelease
 from .supervision import Supervision
@@ -207,10 +209,7 @@ class ProbationModel(mesa.Model):
         people, caseload = self.people, self.caseload
         staff = caseload[self.allocation.employed]
         record = {name: (float if name in MONEY_AND_EXPECTED else int)(self.tally.get(name, 0)) for name in FLOWS}
-        counts = _stocks(
-            people.active, people.supervised, people.in_custody, people.drug_use, people.identified, people.ever_tested,
-            people.in_treatment, people.waiting, people.drr,
-        )
+        counts = _stocks(people.arrays)
         record.update(zip(PEOPLE_STOCKS, counts))
         record.update(
             practitioners=int(staff.size),
@@ -229,13 +228,11 @@ class ProbationModel(mesa.Model):
         self._cohort_starts = _grown(self._cohort_starts, self.week + 1)
         self._cohort_starts[self.week] += n
 
-    def record_cohort_reoffenders(self, idx: np.ndarray) -> None:
-        """Count people's first proven reoffence within a year, by the week they started."""
-        starts = self.people.start_week[idx]
-        starts = starts[starts >= 0]
-        if starts.size:
-            self._cohort_reoffenders = _grown(self._cohort_reoffenders, int(starts.max()) + 1)
-            np.add.at(self._cohort_reoffenders, starts, 1)
+    def cohort_reoffenders_through_this_week(self) -> np.ndarray:
+        """The count of first proven reoffences within a year by the week people started,
+        long enough for everyone who has started so far (the offending process adds to it)."""
+        self._cohort_reoffenders = _grown(self._cohort_reoffenders, max(self.week, 0) + 1)
+        return self._cohort_reoffenders
 
     def cohort_reoffending(self) -> pd.DataFrame:
         """One-year proven reoffending rate of each yearly cohort of starts (MoJ definition).
@@ -274,8 +271,12 @@ PEOPLE_STOCKS = (
 
 
 @numba.njit(cache=True)
-def _stocks(active, supervised, in_custody, drug_use, identified, ever_tested, in_treatment, waiting, drr):  # pragma: no cover - compiled
+def _stocks(people):  # pragma: no cover - compiled
     """Counts of :data:`PEOPLE_STOCKS` in one branch-free pass over everyone."""
+    active, supervised, in_custody, drug_use = people[ACTIVE], people[SUPERVISED], people[IN_CUSTODY], people[DRUG_USE]
+    identified, ever_tested, in_treatment, waiting, drr = (
+        people[IDENTIFIED], people[EVER_TESTED], people[IN_TREATMENT], people[WAITING], people[DRR]
+    )
     n_supervised = need = n_identified = known = known_tested = treated = n_waiting = on_drr = custody = community = 0
     for i in range(active.size):
         s = supervised[i]

@@ -25,7 +25,11 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .people import LICENCE, PROBLEMATIC, RECALLED, BREACHED, STAYS
+from .people import (
+    BREACHED, DRUG_USE, IN_CUSTODY, IN_TREATMENT, LEAVING, LICENCE, NEXT_PROVEN_OFFENCE, OCU, PROBLEMATIC, RATE_ACQUISITIVE,
+    RATE_DRUG_DRIVEN, RATE_OTHER, RATE_TOTALS, RECALLED, REOFFENDED, RISK, ROUTE, SEVERITY, START_WEEK, STAYS, SUPERVISED,
+    UID,
+)
 from .process import Process
 from .streams import Chance, draw, draw_exponential, salt_of
 
@@ -43,62 +47,50 @@ class Offending(Process):
 
     def reschedule(self, idx: np.ndarray) -> None:
         """Store new rates for people whose state has changed; draw their next proven offence."""
-        people = self.people
-        _reschedule(
-            idx, people.drug_use, people.severity, people.ocu, people.in_treatment, people.in_custody, people.risk,
-            people.uid, people.rate_acquisitive, people.rate_drug_driven, people.rate_other, people.next_proven_offence,
-            self.model.week, self.schedule.salt(), self.model.p.record,
-        )
+        reschedule_rows(self.people.arrays, idx, self.model.week, self.schedule.salt(), self.model.p.record)
 
     def step(self) -> None:
-        m, p, people, chance = self.model, self.model.p, self.people, self.chance
-        proven_acquisitive, proven, first, chance.calls, acquisitive_rate, drug_driven_rate, other_rate = _proven_offences(
-            people.next_proven_offence, people.rate_acquisitive, people.rate_drug_driven, people.rate_other, people.uid,
-            people.reoffended, people.start_week, people.supervised, people.route, people.leaving, m.week, chance.origin,
-            chance.calls, p.record,
+        m, p, chance = self.model, self.model.p, self.chance
+        proven_acquisitive, proven, chance.calls, acquisitive_rate, drug_driven_rate, other_rate = _offending_week(
+            self.people.arrays, m.cohort_reoffenders_through_this_week(), chance.origin, chance.calls, self.compliance.salt(),
+            m.week, p.record,
         )
-        m.record_cohort_reoffenders(first)
         acquisitive = proven_acquisitive + self.rng.poisson(acquisitive_rate * (1 - p.proven_share_acquisitive))
         other = proven - proven_acquisitive + self.rng.poisson(other_rate * (1 - p.proven_share_other))
         m.count("offences_acquisitive", acquisitive)
         m.count("offences_other", other)
         m.count("offences_acquisitive_drug_driven", acquisitive * drug_driven_rate / acquisitive_rate if acquisitive_rate > 0 else 0.0)
         m.count("proven_reoffences", proven)
-        _noncompliance(
-            people.supervised, people.leaving, people.route, people.drug_use, people.in_treatment, people.uid,
-            self.compliance.salt(), p.record,
-        )
 
 
 @numba.njit(cache=True)
-def _proven_offences(
-    next_proven_offence, rate_acquisitive, rate_drug_driven, rate_other, uid, reoffended, start_week, supervised, route,
-    leaving, week, origin, calls, P,
-):  # pragma: no cover - compiled
-    """This week's proven offences of everyone whose next one falls in the week.
+def _offending_week(people, cohort_reoffenders, origin, calls, compliance_salt, week, P):  # pragma: no cover - compiled
+    """This week's proven offences of everyone whose next one falls in the week, then
+    non-compliance.
 
-    Each offence is acquisitive with its share of the person's proven rate; the next one is
-    drawn at the same rate until one falls after the week. Marks first reoffences within the
-    follow-up window and recalls on licence. Returns the proven acquisitive and all proven
-    offences, the rows of first reoffenders, the stream's call count afterwards (call
-    ``calls + 2j + 1`` and ``+ 2`` key a person's j-th offence of the week, then one call
-    for recall), and everyone's summed acquisitive, drug-driven and other offending rates.
+    Each proven offence is acquisitive with its share of the person's proven rate; the next
+    one is drawn at the same rate until one falls after the week. A first reoffence within
+    the follow-up window is counted for the person's cohort (by start week); a proven
+    reoffence on licence may lead to recall. Non-compliance leads to recall (licence) or
+    breach (court order), more often for problematic users out of treatment. Returns the
+    proven acquisitive and all proven offences, the stream's call count afterwards (calls
+    ``calls + 2j + 1`` and ``+ 2`` key a person's j-th offence of the week, then one for
+    recall), and everyone's summed acquisitive, drug-driven and other offending rates.
     """
     p = P[0]
-    proven_share_acquisitive, proven_share_other = p.proven_share_acquisitive, p.proven_share_other
-    acquisitive_rate, drug_driven_rate, other_rate = 0.0, 0.0, 0.0
+    next_proven_offence, uid, reoffended = people[NEXT_PROVEN_OFFENCE], people[UID], people[REOFFENDED]
+    rate_acquisitive, rate_drug_driven, rate_other = people[RATE_ACQUISITIVE], people[RATE_DRUG_DRIVEN], people[RATE_OTHER]
+    start_week, supervised, route, leaving = people[START_WEEK], people[SUPERVISED], people[ROUTE], people[LEAVING]
+    drug_use, in_treatment = people[DRUG_USE], people[IN_TREATMENT]
+    acquisitive_rate, drug_driven_rate, other_rate = people[RATE_TOTALS]
     due_this_week = np.empty(next_proven_offence.size, dtype=np.bool_)
     for i in range(next_proven_offence.size):
-        acquisitive_rate += rate_acquisitive[i]
-        drug_driven_rate += rate_drug_driven[i]
-        other_rate += rate_other[i]
         due_this_week[i] = next_proven_offence[i] < week + 1
     due = np.flatnonzero(due_this_week)
-    first = np.empty(due.size, dtype=np.int64)
-    n_first, proven, proven_acquisitive, rounds = 0, 0, 0, 0
+    proven, proven_acquisitive, rounds = 0, 0, 0
     for i in due:
-        rate = rate_acquisitive[i] * proven_share_acquisitive + rate_other[i] * proven_share_other
-        acquisitive_share = rate_acquisitive[i] * proven_share_acquisitive / rate
+        rate = rate_acquisitive[i] * p.proven_share_acquisitive + rate_other[i] * p.proven_share_other
+        acquisitive_share = rate_acquisitive[i] * p.proven_share_acquisitive / rate
         when = next_proven_offence[i]
         j = 0
         while True:
@@ -110,61 +102,54 @@ def _proven_offences(
         next_proven_offence[i] = when
         proven += j
         rounds = max(rounds, j)
-        if not reoffended[i] and week - start_week[i] < FOLLOW_UP_WEEKS:
-            reoffended[i] = True
-            first[n_first] = i
-            n_first += 1
+        if not reoffended[i] and 0 <= start_week[i] and week - start_week[i] < FOLLOW_UP_WEEKS:
+            cohort_reoffenders[start_week[i]] += 1
+        reoffended[i] |= week - start_week[i] < FOLLOW_UP_WEEKS
     calls += 2 * rounds + 1
     recall_salt = salt_of(origin, calls)
     for i in due:
         if supervised[i] and route[i] == LICENCE and leaving[i] == STAYS and draw(uid[i], recall_salt) < p.recall_on_proven:
             leaving[i] = RECALLED
-    return proven_acquisitive, proven, first[:n_first], calls, acquisitive_rate, drug_driven_rate, other_rate
 
-
-@numba.njit(cache=True)
-def _noncompliance(supervised, leaving, route, drug_use, in_treatment, uid, salt, P):  # pragma: no cover - compiled
-    """Recall (licence) or breach (court order) for non-compliance, more often for
-    problematic users out of treatment (candidates below the largest chance first)."""
-    p = P[0]
     bound = max(p.recall_noncompliance_per_week, p.breach_noncompliance_per_week) * max(p.noncompliance_multiplier_problematic, 1.0)
-    candidates = np.empty(supervised.size, dtype=np.bool_)
+    candidates = due_this_week
     for i in range(supervised.size):
-        candidates[i] = supervised[i] & (leaving[i] == STAYS) & (draw(uid[i], salt) < bound)
+        candidates[i] = supervised[i] & (leaving[i] == STAYS) & (draw(uid[i], compliance_salt) < bound)
     for i in np.flatnonzero(candidates):
         chance = p.recall_noncompliance_per_week if route[i] == LICENCE else p.breach_noncompliance_per_week
         if drug_use[i] == PROBLEMATIC and not in_treatment[i]:
             chance *= p.noncompliance_multiplier_problematic
-        if draw(uid[i], salt) < chance:
+        if draw(uid[i], compliance_salt) < chance:
             leaving[i] = RECALLED if route[i] == LICENCE else BREACHED
+    return proven_acquisitive, proven, calls, acquisitive_rate, drug_driven_rate, other_rate
 
 
 @numba.njit(cache=True)
-def _reschedule(
-    idx, drug_use, severity, ocu, in_treatment, in_custody, risk, uid, rate_acquisitive, rate_drug_driven, rate_other,
-    next_proven_offence, week, salt, P,
-):  # pragma: no cover - compiled
-    """Weekly offending rates of each person in ``idx`` and the time of their next proven
-    offence. Risk and severity are float32, so the products that involve them are taken in
-    float32 first, as NumPy would."""
+def reschedule_rows(people, rows, week, salt, P):  # pragma: no cover - compiled
+    """Weekly offending rates of each person in ``rows`` (from their state now) and the
+    time of their next proven offence (``salt`` keys the draw)."""
     p = P[0]
-    multiplier_problematic, multiplier_ocu = p.acquisitive_multiplier_problematic, p.acquisitive_multiplier_ocu
-    treatment_reduction, acquisitive_per_year = p.treatment_offending_reduction, p.acquisitive_per_year
-    other_per_year, other_multiplier_problematic = p.other_per_year, p.other_multiplier_problematic
-    proven_share_acquisitive, proven_share_other = p.proven_share_acquisitive, p.proven_share_other
-    for i in idx:
+    drug_use, severity, ocu, in_treatment = people[DRUG_USE], people[SEVERITY], people[OCU], people[IN_TREATMENT]
+    in_custody, risk, uid = people[IN_CUSTODY], people[RISK], people[UID]
+    rate_acquisitive, rate_drug_driven, rate_other = people[RATE_ACQUISITIVE], people[RATE_DRUG_DRIVEN], people[RATE_OTHER]
+    next_proven_offence, totals = people[NEXT_PROVEN_OFFENCE], people[RATE_TOTALS]
+    for i in rows:
+        totals[0] -= rate_acquisitive[i]
+        totals[1] -= rate_drug_driven[i]
+        totals[2] -= rate_other[i]
         problematic = drug_use[i] == PROBLEMATIC
         drug_multiplier = 0.0
         if problematic:
-            drug_multiplier = float(np.float32(multiplier_problematic) * severity[i])
-            drug_multiplier *= multiplier_ocu if ocu[i] else 1.0
-            drug_multiplier *= (1 - treatment_reduction) if in_treatment[i] else 1.0
-        weekly_risk = np.float32(0.0) if in_custody[i] else risk[i] / np.float32(52.0)
-        base = float(np.float32(acquisitive_per_year) * weekly_risk)
-        other = float(np.float32(other_per_year) * weekly_risk) * (other_multiplier_problematic if problematic else 1.0)
+            drug_multiplier = p.acquisitive_multiplier_problematic * severity[i]
+            drug_multiplier *= p.acquisitive_multiplier_ocu if ocu[i] else 1.0
+            drug_multiplier *= 1 - p.treatment_offending_reduction if in_treatment[i] else 1.0
+        weekly_risk = 0.0 if in_custody[i] else risk[i] / 52.0
+        base = p.acquisitive_per_year * weekly_risk
         rate_acquisitive[i] = base * (1 + drug_multiplier)
         rate_drug_driven[i] = base * drug_multiplier
-        rate_other[i] = other
-        rate = rate_acquisitive[i] * proven_share_acquisitive + other * proven_share_other
-        wait = draw_exponential(uid[i], salt) / max(rate, 1e-300)
-        next_proven_offence[i] = week + wait if rate > 0 else np.inf
+        rate_other[i] = p.other_per_year * weekly_risk * (p.other_multiplier_problematic if problematic else 1.0)
+        totals[0] += rate_acquisitive[i]
+        totals[1] += rate_drug_driven[i]
+        totals[2] += rate_other[i]
+        rate = rate_acquisitive[i] * p.proven_share_acquisitive + rate_other[i] * p.proven_share_other
+        next_proven_offence[i] = week + draw_exponential(uid[i], salt) / rate if rate > 0 else np.inf

@@ -28,7 +28,7 @@ STAYS, ORDER_ENDS, RECALLED, BREACHED, DIED, FOLLOW_UP_ENDS = 0, 1, 2, 3, 4, 5
 NEVER = -(2**30)  # a week number for events that have not happened
 
 FIELDS: dict[str, tuple[type, object]] = {
-    "uid": (np.int64, -1),
+    "uid": (np.int32, -1),
     "active": (np.bool_, False),
     "supervised": (np.bool_, False),
     "route": (np.int8, COMMUNITY_ORDER),
@@ -68,6 +68,16 @@ FIELDS: dict[str, tuple[type, object]] = {
     "leaving": (np.int8, STAYS),
 }
 
+# Positions of the fields in Population.arrays, the tuple that compiled kernels take.
+(
+    UID, ACTIVE, SUPERVISED, ROUTE, REGION, FEMALE, AGE, START_WEEK, END_WEEK, PRACTITIONER, DRUG_USE, OCU, SEVERITY, RISK,
+    IDENTIFIED, WAITING, WAIT_SINCE, PRIORITY, IN_TREATMENT, TREATMENT_START, OST, OST_ARRANGED, DRR, DRR_END, EVER_TESTED,
+    LAST_TEST, RELEASE_WEEK, RELEASED_IN_TREATMENT, PICKUP_WEEK, NALOXONE, IN_CUSTODY, CUSTODY_UNTIL, RATE_ACQUISITIVE,
+    RATE_DRUG_DRIVEN, RATE_OTHER, NEXT_PROVEN_OFFENCE, REOFFENDED, LEAVING,
+) = range(len(FIELDS))
+RATE_TOTALS = len(FIELDS)  # Population.arrays ends with the summed rate_acquisitive, rate_drug_driven, rate_other
+MAX_UID = 2**31 - 1  # uids are int32, which halves what the weekly passes read
+
 
 class Population:
     """The state of every person, stored column by column.
@@ -82,6 +92,7 @@ class Population:
         self.next_uid = 0
         self.free = np.empty(0, dtype=np.int64)
         self.row_of_uid = np.full(1024, -1, dtype=np.int64)  # -1: no longer in the model
+        self.rate_totals = np.zeros(3)  # everyone's summed offending rates, kept up to date as rates change
         self._columns: dict[np.dtype, list[str]] = {}
         for name, (dtype, _) in FIELDS.items():
             self._columns.setdefault(np.dtype(dtype), []).append(name)
@@ -109,10 +120,11 @@ class Population:
             for k, name in enumerate(names):
                 setattr(self, name, self._blocks[dtype][k])
         self._resets = tuple((self._blocks[dtype], self._defaults[dtype][:, 0]) for dtype in self._columns)
+        self.arrays = (*(getattr(self, name) for name in FIELDS), self.rate_totals)
 
     def __getstate__(self) -> dict:
         """Copies and pickles hold the blocks only; the views are made again from them."""
-        return {key: value for key, value in self.__dict__.items() if key not in FIELDS and key != "_resets"}
+        return {key: value for key, value in self.__dict__.items() if key not in FIELDS and key not in ("_resets", "arrays")}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
@@ -123,6 +135,8 @@ class Population:
         row indices."""
         if n > self.free.size:
             self._grow(self.capacity + n)
+        if self.next_uid + n > MAX_UID:
+            raise OverflowError(f"more than {MAX_UID:,} people over the run: uids are int32")
         idx = np.sort(self.free[self.free.size - n :])
         self.free = self.free[: self.free.size - n]
         _reset(idx, self._resets)
@@ -144,6 +158,7 @@ class Population:
         self.in_treatment[idx] = False
         self.waiting[idx] = False
         self.next_proven_offence[idx] = np.inf
+        self.rate_totals -= (self.rate_acquisitive[idx].sum(), self.rate_drug_driven[idx].sum(), self.rate_other[idx].sum())
         self.rate_acquisitive[idx] = 0.0
         self.rate_drug_driven[idx] = 0.0
         self.rate_other[idx] = 0.0

@@ -10,9 +10,11 @@ admits them and counts the pick-up if they start within three weeks of release.
 from __future__ import annotations
 
 import numba
-import numpy as np
 
-from .people import NO_USE, NONPROBLEMATIC, PROBLEMATIC
+from .people import (
+    DRUG_USE, IDENTIFIED, NALOXONE, NO_USE, NONPROBLEMATIC, OCU, OST_ARRANGED, PROBLEMATIC, REGION, RELEASED_IN_TREATMENT,
+    UID,
+)
 from .process import Process
 from .streams import draw, salt_of
 from .treatment import join_waiting_list
@@ -20,34 +22,28 @@ from .treatment import join_waiting_list
 
 
 class PrisonRelease(Process):
-    name = "release"
+    """The stream of random numbers for continuity at release; :func:`arrange` does the work
+    inside intake (process 1)."""
 
-    def arrange(self, idx: np.ndarray) -> None:
-        m, people, chance = self.model, self.people, self.chance
-        treated = _arrange(
-            idx, chance.origin, chance.take(7), m.same_provider, people.uid, people.drug_use, people.ocu, people.region,
-            people.released_in_treatment, people.identified, people.ost_arranged, people.naloxone, people.in_treatment,
-            people.waiting, people.wait_since, people.priority, m.week, m.p.record,
-        )
-        m.count("releases_in_treatment", treated)
+    name = "release"
 
 
 @numba.njit(cache=True)
-def _arrange(
-    idx, origin, calls, same_provider_region, uid, drug_use, ocu, region, released_in_treatment, identified, ost_arranged,
-    naloxone, in_treatment, waiting, wait_since, priority, week, P,
-):  # pragma: no cover - compiled
+def arrange(people, rows, origin, first_call, same_provider_region, week, P):  # pragma: no cover - compiled
     """Continuity for each person released: treated in custody; if so recorded as a user,
     an opioid-substitution prescription arranged, the same provider or an appointment, and
     pick-up by community treatment (waiting list, with priority); naloxone for users.
-    Returns how many were in treatment at release."""
+    Calls ``first_call + 1`` to ``+ 7`` of the release stream key the draws. Returns how
+    many were in treatment at release."""
     p = P[0]
-    salts = [salt_of(origin, calls + k) for k in range(1, 8)]
+    uid, drug_use, ocu, region, identified = people[UID], people[DRUG_USE], people[OCU], people[REGION], people[IDENTIFIED]
+    released_in_treatment, ost_arranged, naloxone = people[RELEASED_IN_TREATMENT], people[OST_ARRANGED], people[NALOXONE]
+    salts = [salt_of(origin, first_call + k) for k in range(1, 8)]
     naloxone_chance = (
         p.approved_premises_share * p.naloxone_ap_coverage + (1 - p.approved_premises_share) * p.naloxone_other_release
     )
     treated = 0
-    for i in idx:
+    for i in rows:
         use = drug_use[i]
         treated_chance = (
             p.in_treatment_at_release_problematic if use == PROBLEMATIC
@@ -68,5 +64,5 @@ def _arrange(
             else (p.pickup_with_appointment if appointment else p.pickup_without_appointment)
         )
         if draw(uid[i], salts[5]) < pickup:
-            join_waiting_list(i, True, week, in_treatment, waiting, wait_since, priority)
+            join_waiting_list(people, i, True, week)
     return treated

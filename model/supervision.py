@@ -10,7 +10,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .people import PROBLEMATIC
+from .people import DRUG_USE, IDENTIFIED, IN_TREATMENT, PRACTITIONER, PROBLEMATIC, SUPERVISED, UID, WAITING
 from .process import Process
 from .streams import draw, salt_of
 from .treatment import join_waiting_list
@@ -20,29 +20,26 @@ class Supervision(Process):
     name = "supervision"
 
     def step(self) -> None:
-        m, people, chance = self.model, self.people, self.chance
+        m, chance = self.model, self.chance
         identifications, referrals = _supervision_week(
-            people.supervised, people.drug_use, people.identified, people.in_treatment, people.waiting, people.wait_since,
-            people.priority, people.practitioner, people.uid, m.allocation.skill, chance.origin, chance.take(2), m.week,
-            m.p.record,
+            self.people.arrays, m.allocation.skill, chance.origin, chance.take(2), m.week, m.p.record
         )
         m.count("identifications", identifications)
         m.count("referrals", referrals)
 
 
 @numba.njit(cache=True)
-def _supervision_week(
-    supervised, drug_use, identified, in_treatment, waiting, wait_since, priority, practitioner, uid, skill, origin, calls,
-    week, P,
-):  # pragma: no cover - compiled
+def _supervision_week(people, skill, origin, first_call, week, P):  # pragma: no cover - compiled
     """Identification of unrecorded problematic use, then referral of identified users not
     in treatment or waiting (so people identified this week may be referred this week),
     each at its weekly chance times the practitioner's skill factor. Each rule first keeps
     the candidates whose draw falls below the best skill's chance (a branch-free pass over
     everyone), then decides for them. Returns the counts of identifications and referrals."""
     p = P[0]
+    supervised, drug_use, identified, uid = people[SUPERVISED], people[DRUG_USE], people[IDENTIFIED], people[UID]
+    in_treatment, waiting, practitioner = people[IN_TREATMENT], people[WAITING], people[PRACTITIONER]
     best = max(p.training_effect, 1.0)
-    identify_salt, refer_salt = salt_of(origin, calls + 1), salt_of(origin, calls + 2)
+    identify_salt, refer_salt = salt_of(origin, first_call + 1), salt_of(origin, first_call + 2)
     candidates = np.empty(supervised.size, dtype=np.bool_)
     for i in range(supervised.size):
         unknown = supervised[i] & (drug_use[i] == PROBLEMATIC) & ~identified[i]
@@ -58,6 +55,6 @@ def _supervision_week(
     referrals = 0
     for i in np.flatnonzero(candidates):
         if draw(uid[i], refer_salt) < p.refer_per_week * skill[practitioner[i]]:
-            join_waiting_list(i, False, week, in_treatment, waiting, wait_since, priority)
+            join_waiting_list(people, i, False, week)
             referrals += 1
     return identifications, referrals

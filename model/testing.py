@@ -11,7 +11,10 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .people import BREACHED, LICENCE, NO_USE, PROBLEMATIC, RECALLED, STAYS
+from .people import (
+    BREACHED, DRR, DRUG_USE, EVER_TESTED, IDENTIFIED, IN_TREATMENT, LAST_TEST, LEAVING, LICENCE, NO_USE, PRACTITIONER,
+    PROBLEMATIC, RECALLED, ROUTE, STAYS, SUPERVISED, UID, WAITING,
+)
 from .process import Process
 from .streams import draw, salt_of
 from .treatment import join_waiting_list
@@ -21,11 +24,9 @@ class Testing(Process):
     name = "testing"
 
     def step(self) -> None:
-        m, people, chance = self.model, self.people, self.chance
+        m, chance = self.model, self.chance
         tests, positive, referrals = _testing_week(
-            people.supervised, people.leaving, people.identified, people.drr, people.practitioner, people.uid,
-            people.ever_tested, people.last_test, people.drug_use, people.in_treatment, people.waiting, people.wait_since,
-            people.priority, people.route, m.allocation.workload, chance.origin, chance.take(4), m.week, m.p.record,
+            self.people.arrays, m.allocation.workload, chance.origin, chance.take(4), m.week, m.p.record
         )
         m.count("tests", tests)
         m.count("positive_tests", positive)
@@ -33,17 +34,17 @@ class Testing(Process):
 
 
 @numba.njit(cache=True)
-def _testing_week(
-    supervised, leaving, identified, drr, practitioner, uid, ever_tested, last_test, drug_use, in_treatment, waiting,
-    wait_since, priority, route, workload, origin, calls, week, P,
-):  # pragma: no cover - compiled
+def _testing_week(people, workload, origin, first_call, week, P):  # pragma: no cover - compiled
     """Tests of people on a DRR at the DRR rate and of other known users at a rate lowered
     by the practitioner's workload (candidates first, as in supervision); which tests are
     positive; referral of untreated problematic users and breach or recall after a positive
     test. Returns the counts of tests, positives and referrals."""
     p = P[0]
-    test_salt, positive_salt = salt_of(origin, calls + 1), salt_of(origin, calls + 2)
-    refer_salt, enforce_salt = salt_of(origin, calls + 3), salt_of(origin, calls + 4)
+    supervised, leaving, identified, drr, uid = people[SUPERVISED], people[LEAVING], people[IDENTIFIED], people[DRR], people[UID]
+    practitioner, drug_use, route = people[PRACTITIONER], people[DRUG_USE], people[ROUTE]
+    in_treatment, waiting = people[IN_TREATMENT], people[WAITING]
+    test_salt, positive_salt = salt_of(origin, first_call + 1), salt_of(origin, first_call + 2)
+    refer_salt, enforce_salt = salt_of(origin, first_call + 3), salt_of(origin, first_call + 4)
     bound = max(p.test_per_week, p.test_per_week_drr)
     candidates = np.empty(supervised.size, dtype=np.bool_)
     for i in range(supervised.size):
@@ -55,13 +56,13 @@ def _testing_week(
         if not draw(uid[i], test_salt) < chance:
             continue
         tests += 1
-        ever_tested[i] = True
-        last_test[i] = week
+        people[EVER_TESTED][i] = True
+        people[LAST_TEST][i] = week
         if drug_use[i] == NO_USE or not draw(uid[i], positive_salt) < p.test_sensitivity:
             continue
         positive += 1
         if drug_use[i] == PROBLEMATIC and not in_treatment[i] and not waiting[i] and draw(uid[i], refer_salt) < p.refer_after_positive:
-            join_waiting_list(i, False, week, in_treatment, waiting, wait_since, priority)
+            join_waiting_list(people, i, False, week)
             referrals += 1
         if draw(uid[i], enforce_salt) < p.breach_after_positive:
             leaving[i] = RECALLED if route[i] == LICENCE else BREACHED

@@ -15,7 +15,11 @@ import numba
 import numpy as np
 
 from .agents import TreatmentService
-from .people import NEVER, PROBLEMATIC, NONPROBLEMATIC
+from .offending import reschedule_rows
+from .people import (
+    DRR, DRUG_USE, IDENTIFIED, IN_TREATMENT, NEVER, NONPROBLEMATIC, OCU, OST, OST_ARRANGED, PICKUP_WEEK, PRIORITY,
+    PROBLEMATIC, REGION, RELEASE_WEEK, RELEASED_IN_TREATMENT, TREATMENT_START, UID, WAIT_SINCE, WAITING,
+)
 from .process import Process
 from .streams import draw, salt_of
 
@@ -33,8 +37,7 @@ class Treatment(Process):
         ]
 
     def join_waiting_list(self, idx: np.ndarray, priority: bool) -> None:
-        people = self.people
-        _join_all(idx, priority, self.model.week, people.in_treatment, people.waiting, people.wait_since, people.priority)
+        _join_all(self.people.arrays, idx, priority, self.model.week)
 
     def places(self) -> np.ndarray:
         """Funded places in each region this week."""
@@ -45,51 +48,48 @@ class Treatment(Process):
         return places
 
     def step(self) -> None:
-        m, p, people, chance = self.model, self.model.p, self.people, self.chance
+        m, p, chance = self.model, self.model.p, self.chance
         quality = (p.definition("treatment_places").value / max(p.treatment_places, 1.0)) ** p.funding_quality_elasticity
-        leavers, admitted, dropouts, completions, drr_starts, pickups, retained = _treatment_week(
-            self.places(), people.waiting, people.priority, people.wait_since, people.in_treatment, people.treatment_start,
-            people.ocu, people.ost, people.ost_arranged, people.drr, people.drug_use, people.region, people.uid,
-            people.identified, people.released_in_treatment, people.release_week, people.pickup_week, m.week,
-            chance.origin, chance.take(3), quality, p.record,
+        counts = _treatment_week(
+            self.people.arrays, self.places(), chance.origin, chance.take(3), m.offending.schedule.salt(), quality, m.week,
+            p.record,
         )
-        m.offending.reschedule(leavers)
-        m.offending.reschedule(admitted)
-        m.count("treatment_dropouts", dropouts)
-        m.count("treatment_completions", completions)
-        m.count("treatment_starts", admitted.size)
-        m.count("drr_treatment_starts", drr_starts)
-        m.count("release_pickups", pickups)
-        m.count("release_retained_12w", retained)
+        names = ("treatment_starts", "treatment_dropouts", "treatment_completions", "drr_treatment_starts", "release_pickups",
+                 "release_retained_12w")
+        for name, n in zip(names, counts):
+            m.count(name, n)
 
 
 @numba.njit(cache=True)
-def join_waiting_list(i, is_priority, week, in_treatment, waiting, wait_since, priority):  # pragma: no cover - compiled
+def join_waiting_list(people, i, is_priority, week):  # pragma: no cover - compiled
     """Person ``i`` joins their service's waiting list, unless in treatment or waiting already."""
-    if not in_treatment[i] and not waiting[i]:
+    waiting = people[WAITING]
+    if not people[IN_TREATMENT][i] and not waiting[i]:
         waiting[i] = True
-        wait_since[i] = week
-        priority[i] = is_priority
+        people[WAIT_SINCE][i] = week
+        people[PRIORITY][i] = is_priority
 
 
 @numba.njit(cache=True)
-def _join_all(idx, is_priority, week, in_treatment, waiting, wait_since, priority):  # pragma: no cover - compiled
+def _join_all(people, idx, is_priority, week):  # pragma: no cover - compiled
     for i in idx:
-        join_waiting_list(i, is_priority, week, in_treatment, waiting, wait_since, priority)
+        join_waiting_list(people, i, is_priority, week)
 
 
 @numba.njit(cache=True)
-def _treatment_week(
-    places, waiting, priority, wait_since, in_treatment, treatment_start, ocu, ost, ost_arranged, drr, drug_use, region,
-    uid, identified, released_in_treatment, release_week, pickup_week, week, origin, calls, quality, P,
-):  # pragma: no cover - compiled
+def _treatment_week(people, places, origin, first_call, schedule_salt, quality, week, P):  # pragma: no cover - compiled
     """One week of every service: people give up waiting (not prison leavers or DRRs); people
     in treatment drop out or complete (one draw decides both); free places are filled from
-    the waiting list, priority first, then longest waiting (ties by uid). Calls ``calls + 1``
-    to ``+ 3`` of the stream key the three draws. Returns the rows of leavers and of
-    admissions (admission order), and the week's counts."""
+    the waiting list, priority first, then longest waiting (ties by uid); offending is
+    rescheduled for everyone who left or started. Calls ``first_call + 1`` to ``+ 3`` of the
+    stream key the three draws. Returns the week's counts of admissions, drop-outs,
+    completions, DRR starts, pick-ups of prison leavers and prison leavers still in
+    treatment 12 weeks after pick-up."""
     p = P[0]
-    give_up_salt, leave_salt, ost_salt = salt_of(origin, calls + 1), salt_of(origin, calls + 2), salt_of(origin, calls + 3)
+    waiting, priority, wait_since, in_treatment = people[WAITING], people[PRIORITY], people[WAIT_SINCE], people[IN_TREATMENT]
+    treatment_start, ocu, ost, drr, drug_use = people[TREATMENT_START], people[OCU], people[OST], people[DRR], people[DRUG_USE]
+    region, uid, pickup_week = people[REGION], people[UID], people[PICKUP_WEEK]
+    give_up_salt, leave_salt, ost_salt = salt_of(origin, first_call + 1), salt_of(origin, first_call + 2), salt_of(origin, first_call + 3)
     treated, queue = np.flatnonzero(in_treatment), np.flatnonzero(waiting)
     n_waiting = 0
     for i in queue:
@@ -101,8 +101,8 @@ def _treatment_week(
     queue = queue[:n_waiting]
 
     occupied = np.zeros(places.size, dtype=np.int64)
-    leavers = np.empty(treated.size, dtype=np.int64)
-    n_leavers, dropouts, completions, retained = 0, 0, 0, 0
+    changed = np.empty(treated.size + queue.size, dtype=np.int64)
+    n_changed, dropouts, completions, retained = 0, 0, 0, 0
     for i in treated:
         weeks_in = week - treatment_start[i]
         early = weeks_in < EARLY_WEEKS
@@ -118,8 +118,8 @@ def _treatment_week(
                 drug_use[i] = NONPROBLEMATIC
             in_treatment[i] = False
             ost[i] = False
-            leavers[n_leavers] = i
-            n_leavers += 1
+            changed[n_changed] = i
+            n_changed += 1
         else:
             occupied[region[i]] += 1
             retained += pickup_week[i] == week - EARLY_WEEKS
@@ -130,8 +130,8 @@ def _treatment_week(
         key[k] = (((np.int64(region[i]) * 2 + (not priority[i])) << 22) + (wait_since[i] + (1 << 21))) << 32 | uid[i]
     queue = queue[np.argsort(key)]
     free = np.maximum(places - occupied, 0)
-    admitted = np.empty(queue.size, dtype=np.int64)
-    n_admitted, drr_starts, pickups = 0, 0, 0
+    admitted, drr_starts, pickups = 0, 0, 0
+    released_in_treatment, release_week = people[RELEASED_IN_TREATMENT], people[RELEASE_WEEK]
     for i in queue:
         r = region[i]
         if free[r] == 0:
@@ -140,13 +140,15 @@ def _treatment_week(
         waiting[i] = False
         in_treatment[i] = True
         treatment_start[i] = week
-        ost[i] = ocu[i] and (ost_arranged[i] or draw(uid[i], ost_salt) < p.ost_in_treatment)
-        identified[i] = True
+        ost[i] = ocu[i] and (people[OST_ARRANGED][i] or draw(uid[i], ost_salt) < p.ost_in_treatment)
+        people[IDENTIFIED][i] = True
         drr_starts += drr[i]
         if released_in_treatment[i] and pickup_week[i] == NEVER and week - release_week[i] <= PICKUP_WINDOW_WEEKS:
             pickup_week[i] = week
             pickups += 1
         retained += pickup_week[i] == week - EARLY_WEEKS
-        admitted[n_admitted] = i
-        n_admitted += 1
-    return leavers[:n_leavers], admitted[:n_admitted], dropouts, completions, drr_starts, pickups, retained
+        admitted += 1
+        changed[n_changed] = i
+        n_changed += 1
+    reschedule_rows(people, changed[:n_changed], week, schedule_salt, P)
+    return admitted, dropouts, completions, drr_starts, pickups, retained

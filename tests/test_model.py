@@ -8,7 +8,8 @@ import pytest
 from model import FLOWS, STOCKS, Change, Lever, ProbationModel
 from model.check_baseline import compare, load_targets
 from model.outcomes import model_metrics
-from model.people import PROBLEMATIC
+import model.people
+from model.people import FIELDS, PROBLEMATIC, RATE_TOTALS
 
 REQUIRED_COLUMNS = [
     "supervised", "drug_need", "identified", "referrals", "tests", "in_treatment", "treatment_starts",
@@ -171,6 +172,32 @@ def test_problematic_users_offend_more_and_treatment_cuts_it(small_run):
     np.testing.assert_allclose(
         people.rate_drug_driven[treated], untreated_drug_driven * (1 - small_run.p.treatment_offending_reduction)
     )
+
+
+def test_the_kernels_field_positions_match_the_population_columns(small_run):
+    arrays = small_run.people.arrays
+    for position, name in enumerate(FIELDS):
+        assert getattr(model.people, name.upper()) == position
+        assert arrays[position] is getattr(small_run.people, name)
+    assert RATE_TOTALS == len(FIELDS)
+
+
+def test_the_running_totals_of_offending_rates_equal_their_sums():
+    """The offending process reads the summed rates from totals kept as rates change."""
+    m = ProbationModel(scale=0.02, seed=3)
+    m.run(120)
+    people = m.people
+    sums = [people.rate_acquisitive.sum(), people.rate_drug_driven.sum(), people.rate_other.sum()]
+    np.testing.assert_allclose(people.rate_totals, sums, rtol=1e-9)
+
+
+def test_a_model_copied_mid_run_goes_on_exactly_as_the_original():
+    """What with_levers relies on to share the warm-up between a scenario and its baseline."""
+    original = ProbationModel(scale=0.02, seed=5)
+    twin = original.with_levers(())
+    original.run(30)
+    twin.run(30)
+    pd.testing.assert_frame_equal(original.datacollector.get_model_vars_dataframe(), twin.datacollector.get_model_vars_dataframe())
 
 
 @pytest.fixture(scope="module")

@@ -115,22 +115,15 @@ class Allocation(Process):
         if idx.size == 0:
             return
         people = self.people
-        _allocate(
+        allocate_rows(
             idx, self.chance.salt(), people.uid, people.region, people.practitioner, self.employed, self.region_of,
             self.model.caseload, int(self.model.p.caseload_cap), len(self.model.regions),
         )
 
-    def step(self) -> None:
+    def prepare_week(self) -> None:
+        """Match the workforce to the week's parameters when they have changed."""
         if self.model.p is not self._synced_for:
             self.sync_workforce()
-        intake = self.model.intake
-        self.allocate(intake.newcomers)
-        intake.newcomers = intake.newcomers[:0]
-        self.update_factors()
-
-    def update_factors(self) -> None:
-        """Workload and training factors of each practitioner, for this week's processes."""
-        self.workload, self.skill = _factors(self.model.caseload, self.employed, self.trained, self.model.p.record)
 
     def release_cases(self, idx: np.ndarray) -> None:
         """People leaving supervision come off their practitioner's caseload."""
@@ -145,7 +138,7 @@ class Allocation(Process):
 
 
 @numba.njit(cache=True)
-def _factors(caseload, employed, trained, P):  # pragma: no cover - compiled
+def factors(caseload, employed, trained, P):  # pragma: no cover - compiled
     """Each practitioner's workload factor, ``min(1, cap / caseload) ** elasticity`` (0 if
     not employed), and skill factor (workload, times the training effect if trained)."""
     p = P[0]
@@ -159,7 +152,7 @@ def _factors(caseload, employed, trained, P):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def _allocate(idx, salt, uid, region, practitioner, employed, region_of, caseload, cap, n_regions):  # pragma: no cover - compiled
+def allocate_rows(idx, salt, uid, region, practitioner, employed, region_of, caseload, cap, n_regions):  # pragma: no cover - compiled
     """The allocation rule, region by region: each newcomer takes one of the region's free
     places below the cap, each free place equally likely and none used twice; when none
     is left, a practitioner of the region at random. One draw per newcomer, keyed by uid."""

@@ -22,14 +22,6 @@ from .treatment import join_waiting_list
 class Courts(Process):
     name = "courts"
 
-    def step(self) -> None:
-        """Weekly review of DRRs: completions, and revocation of disengaged DRRs."""
-        m = self.model
-        completions, revocations = _review(self.people.arrays, self.chance.salt(), m.week, m.p.record)
-        m.count("drr_completions", completions)
-        m.count("drr_revocations", revocations)
-
-
 @numba.njit(cache=True)
 def sentence(people, rows, origin, first_call, week, P):  # pragma: no cover - compiled
     """New court orders: a pre-sentence report for some; a drug assessment of problematic
@@ -61,7 +53,7 @@ def sentence(people, rows, origin, first_call, week, P):  # pragma: no cover - c
 
 
 @numba.njit(cache=True)
-def _review(people, salt, week, P):  # pragma: no cover - compiled
+def review(people, salt, week, P):  # pragma: no cover - compiled
     """DRRs whose term has ended are completed; a DRR of someone neither in treatment nor
     waiting for it may be revoked (breach). Returns completions and revocations."""
     drr, supervised, leaving, drr_end = people[DRR], people[SUPERVISED], people[LEAVING], people[DRR_END]

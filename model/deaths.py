@@ -23,15 +23,8 @@ MAX_SEVERITY = 1.5  # dependency severity is 0.5 + Beta(2, 2): the bound of the 
 class Deaths(Process):
     name = "deaths"
 
-    def step(self) -> None:
-        m, chance = self.model, self.chance
-        counts = _deaths_week(self.people.arrays, chance.origin, chance.take(2), m.week, m.p.record)
-        for name, n in zip(("deaths", "drug_deaths", "deaths_after_supervision", "drug_deaths_after_supervision"), counts):
-            m.count(name, n)
-
-
 @numba.njit(cache=True)
-def _deaths_week(people, origin, first_call, week, P):  # pragma: no cover - compiled
+def die(people, origin, first_call, week, P):  # pragma: no cover - compiled
     """Deaths among people in the community (candidates below the largest possible hazard
     first), and whether each was drug-related (a second draw, in proportion to the
     hazards). Returns deaths and drug-related deaths, of people supervised and of people

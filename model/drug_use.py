@@ -21,17 +21,8 @@ DETERRENCE_WEEKS = 4
 class DrugUse(Process):
     name = "drug_use"
 
-    def step(self) -> None:
-        m = self.model
-        changed, remissions = _drug_use_week(
-            self.people.arrays, self.chance.salt(), m.offending.schedule.salt(), m.week, m.p.record
-        )
-        m.count("remissions", remissions)
-        m.count("relapses", changed - remissions)
-
-
 @numba.njit(cache=True)
-def _drug_use_week(people, salt, schedule_salt, week, P):  # pragma: no cover - compiled
+def transitions(people, salt, schedule_salt, week, P):  # pragma: no cover - compiled
     """Remission of problematic use and relapse of non-problematic use among people in the
     community, one draw each (candidates below the larger chance first); offending is
     rescheduled for everyone who changes. Returns how many changed and how many remitted."""

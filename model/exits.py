@@ -26,17 +26,6 @@ from .streams import draw, salt_of
 class Exits(Process):
     name = "exits"
 
-    def step(self) -> None:
-        m, people, chance = self.model, self.people, self.chance
-        removed, counts = _exits_week(
-            people.arrays, m.caseload, chance.origin, chance.take(3), m.offending.schedule.salt(), m.week, m.p.record
-        )
-        names = ("breaches", "resentenced", "exits", "orders_ended", "drr_ended_early", "recalls", "custody_receptions")
-        for name, n in zip(names, counts):
-            m.count(name, n)
-        people.remove(removed)
-
-
 @numba.njit(cache=True)
 def back_on_licence(people, week, P):  # pragma: no cover - compiled
     """Everyone whose custody ends this week comes back to supervision on licence: after
@@ -73,7 +62,7 @@ def _leaving(people, week):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def _exits_week(people, caseload, origin, first_call, schedule_salt, week, P):  # pragma: no cover - compiled
+def leave(people, caseload, origin, first_call, schedule_salt, week, P):  # pragma: no cover - compiled
     """Who leaves supervision or the model this week, and where they go.
 
     A breached order ends in custody with ``custody_after_breach`` (call ``first_call + 1``),

@@ -29,55 +29,49 @@ class Intake(Process):
         super().__init__(model)
         cumulative = np.cumsum(model.region_shares)
         self.region_cumulative = cumulative[:-1] / cumulative[-1]  # region r when a uniform number falls in its band
-        self.newcomers = np.empty(0, dtype=np.int64)  # rows waiting for a practitioner (Allocation takes them)
 
-    def step(self) -> None:
+    def draw_week(self) -> tuple:
+        """This week's new court orders and licences: their rows, and the random numbers for
+        their characteristics (the arguments :func:`arrivals` takes after the population)."""
         m, p = self.model, self.model.p
         n_court = self.rng.poisson(p.court_order_starts_per_year * m.scale / 52)
         n_release = self.rng.poisson(p.prison_releases_per_year * m.scale / 52)
-        returns, arrived = self.arrive(n_court, n_release)
-        m.count("returns_from_custody", returns)
-        m.count("entries", n_court + n_release + returns)
         m.count("court_starts", n_court)
         m.count("prison_releases", n_release)
+        m.count("entries", n_court + n_release)
         m.record_cohort_starts(n_court + n_release)
+        return self.new_people(n_court, n_release)
 
-    def arrive(self, n_court: int, n_release: int, in_progress: bool = False) -> tuple[int, np.ndarray]:
-        """People back from custody, and new people starting court orders and licences;
-        returns how many came back, and the rows of everyone who arrived.
-
-        ``in_progress`` makes new people part-way through their orders (the starting
-        caseload): lengths are then length-biased and the weeks already served uniform within
-        them.
-        """
-        m, p, rng, people = self.model, self.model.p, self.rng, self.people
-        n = n_court + n_release
-        new = people.add(n)
-        shape = p.duration_gamma_shape
-        courts, release = m.courts.chance, m.release.chance
-        arrived, returns, reports, assessments, drrs, treated = _arrivals(
-            people.arrays, new, n_court, in_progress, rng.random((n, 9)), rng.gamma(shape + in_progress, 1.0, n),
-            rng.gamma(p.risk_gamma_shape, 1.0 / p.risk_gamma_shape, n), self.region_cumulative, m.same_provider,
-            courts.origin, courts.take(4), release.origin, release.take(7), m.offending.schedule.salt(), m.week, p.record,
+    def new_people(self, n_court: int, n_release: int, in_progress: bool = False) -> tuple:
+        """Rows for ``n_court`` people starting court orders and ``n_release`` licences, and
+        their random numbers. ``in_progress`` makes them part-way through their orders (the
+        starting caseload): lengths are then length-biased and the weeks already served
+        uniform within them."""
+        p, rng, n = self.model.p, self.rng, n_court + n_release
+        shape = p.duration_gamma_shape + in_progress
+        return (
+            self.people.add(n), n_court, in_progress, rng.random((n, 9)), rng.gamma(shape, 1.0, n),
+            rng.gamma(p.risk_gamma_shape, 1.0 / p.risk_gamma_shape, n),
         )
-        m.count("pre_sentence_reports", reports)
-        m.count("drug_assessments", assessments)
-        m.count("drrs_issued", drrs)
-        m.count("releases_in_treatment", treated)
-        self.newcomers = np.concatenate((self.newcomers, arrived))
-        return returns, arrived
 
     def initial_population(self, n: int) -> None:
-        """The caseload at the start of the warm-up: people part-way through their orders."""
-        p = self.model.p
+        """The caseload at the start of the warm-up: people part-way through their orders,
+        each allocated a practitioner."""
+        m, p = self.model, self.model.p
         court_weeks = p.court_order_starts_per_year * p.court_order_mean_weeks
         licence_weeks = p.prison_releases_per_year * (p.licence_minimum_weeks + p.licence_extra_mean_weeks)
         n_court = self.rng.binomial(n, court_weeks / (court_weeks + licence_weeks))
-        self.arrive(n_court, n - n_court, in_progress=True)
+        courts, release = m.courts.chance, m.release.chance
+        arrived, *_ = arrivals(
+            self.people.arrays, *self.new_people(n_court, n - n_court, in_progress=True), self.region_cumulative,
+            m.same_provider, courts.origin, courts.take(4), release.origin, release.take(7), m.offending.schedule.salt(),
+            m.week, p.record,
+        )
+        m.allocation.allocate(arrived)
 
 
 @numba.njit(cache=True)
-def _arrivals(
+def arrivals(
     people, new, n_court, in_progress, u, length_gamma, risk_gamma, region_cumulative, same_provider_region, courts_origin,
     courts_first_call, release_origin, release_first_call, schedule_salt, week, P,
 ):  # pragma: no cover - compiled

@@ -11,24 +11,26 @@ import numba
 import numpy as np
 import pandas as pd
 
-from .allocation import Allocation
+from .allocation import Allocation, allocate_rows, factors
 from .costs import COST_LINES, Costs
-from .courts import Courts
-from .deaths import Deaths
-from .drug_use import DrugUse
-from .exits import Exits
-from .intake import Intake
+from .courts import Courts, review
+from .deaths import Deaths, die
+from .drug_use import DrugUse, transitions
+from .exits import Exits, leave
+from .intake import Intake, arrivals
 from .levers import Lever
-from .offending import FOLLOW_UP_WEEKS, Offending
+from .offending import FOLLOW_UP_WEEKS, Offending, offend
 from .parameters import ParameterError, ParameterSet
 from .people import (
-    ACTIVE, DRR, DRUG_USE, EVER_TESTED, IDENTIFIED, IN_CUSTODY, IN_TREATMENT, PROBLEMATIC, SUPERVISED, WAITING, Population,
+    ACTIVE, DRR, DRUG_USE, EVER_TESTED, IDENTIFIED, IN_CUSTODY, IN_TREATMENT, PRACTITIONER, PROBLEMATIC, RATE_TOTALS, REGION,
+    SUPERVISED, UID, WAITING, Population,
 )
 from .regions import Region, default_regions
 from .release import PrisonRelease
-from .supervision import Supervision
-from .testing import Testing
-from .treatment import Treatment
+from .supervision import Supervision, identify_and_refer
+from .testing import Testing, test
+from .streams import origin_of, salt_of
+from .treatment import Treatment, treat
 
 # What the data collector records each week: flows (counted during the week) and stocks
 # (counted at the end of it).
@@ -134,6 +136,12 @@ class ProbationModel(mesa.Model):
             self.intake, self.courts, self.release, self.allocation, self.supervision, self.treatment,
             self.testing, self.drug_use, self.offending, self.deaths, self.exits, self.costs,
         )
+        streams = (
+            self.intake.chance, self.courts.chance, self.release.chance, self.allocation.chance, self.supervision.chance,
+            self.treatment.chance, self.testing.chance, self.drug_use.chance, self.offending.chance,
+            self.offending.schedule, self.offending.compliance, self.deaths.chance, self.exits.chance,
+        )
+        self._stream_bases = np.array([chance.base for chance in streams], dtype=np.uint64)  # in the order of STREAMS
 
         self.datacollector = WeeklyCollector(
             model_reporters={name: (lambda m, name=name: m.record[name]) for name in FLOWS + STOCKS}
@@ -157,16 +165,19 @@ class ProbationModel(mesa.Model):
         self.tally.clear()
         self._new_week_of_random_numbers()
         self._apply_levers()
-        self.intake.step()          # 1 intake from court and prison
-        self.allocation.step()      # 2 allocation to practitioners
-        self.supervision.step()     # 3 identification and referral
-        self.treatment.step()       # 4 treatment admission, drop-out, completion
-        self.courts.step()          #   court review of DRRs
-        self.testing.step()         # 5 drug testing
-        self.drug_use.step()        # 6 drug use transitions
-        self.offending.step()       # 7 offending, breach and recall
-        self.deaths.step()          # 8 deaths
-        self.exits.step()           # 9 exits
+        self.allocation.prepare_week()
+        new_people = self.intake.draw_week()
+        allocation = self.allocation
+        counts, rates, removed = _week(
+            self.people.arrays, *new_people, self.intake.region_cumulative, self.same_provider, self.caseload,
+            allocation.employed, allocation.region_of, allocation.trained, self.treatment.places(), self.treatment.quality(),
+            self.cohort_reoffenders_through_this_week(), self._stream_bases, self.week, self.p.record,
+        )
+        for name, n in zip(WEEK_COUNTS, counts.tolist()):
+            self.tally[name] += n
+        self.tally["entries"] += self.tally["returns_from_custody"]
+        self.offending.count_offences(self.tally.pop("proven_acquisitive"), self.tally.pop("proven"), rates)
+        self.people.remove(removed)
         self.costs.step()
         self.week += 1
 
@@ -250,6 +261,74 @@ class ProbationModel(mesa.Model):
         table["rate"] = table["reoffenders"] / table["starts"].where(table["starts"] > 0)
         table["complete"] = (table["year"] + 1) * 52 + FOLLOW_UP_WEEKS <= self.week
         return table
+
+
+# The random streams the compiled week uses, by position in ProbationModel._stream_bases.
+(
+    INTAKE_STREAM, COURTS_STREAM, RELEASE_STREAM, ALLOCATION_STREAM, SUPERVISION_STREAM, TREATMENT_STREAM, TESTING_STREAM,
+    DRUG_USE_STREAM, OFFENDING_STREAM, SCHEDULE_STREAM, COMPLIANCE_STREAM, DEATHS_STREAM, EXITS_STREAM,
+) = range(13)
+KERNEL_CALLS = 2**32  # the compiled week numbers its calls from here, clear of calls made from Python that week
+
+# What the compiled week counts, in the order it returns them (two rules count referrals).
+WEEK_COUNTS = (
+    "returns_from_custody", "pre_sentence_reports", "drug_assessments", "drrs_issued", "releases_in_treatment",
+    "identifications", "referrals", "treatment_starts", "treatment_dropouts", "treatment_completions",
+    "drr_treatment_starts", "release_pickups", "release_retained_12w", "drr_completions", "drr_revocations", "tests",
+    "positive_tests", "referrals", "remissions", "relapses", "proven_acquisitive", "proven", "deaths", "drug_deaths",
+    "deaths_after_supervision", "drug_deaths_after_supervision", "breaches", "resentenced", "exits", "orders_ended",
+    "drr_ended_early", "recalls", "custody_receptions",
+)
+
+
+@numba.njit(cache=True)
+def _week(
+    people, new, n_court, in_progress, u, length_gamma, risk_gamma, region_cumulative, same_provider, caseload, employed,
+    region_of, trained, places, quality, cohort_reoffenders, stream_bases, week, P,
+):  # pragma: no cover - compiled
+    """One week of the nine processes, in order, compiled as one call (see
+    :meth:`ProbationModel.step`). ``new`` and the arrays after it are the week's new
+    people and their random numbers (:meth:`model.intake.Intake.draw_week`). Returns the
+    counts of :data:`WEEK_COUNTS`, everyone's summed offending rates as the offending
+    process found them, and the rows of people leaving the model."""
+    o = np.empty(stream_bases.size, dtype=np.uint64)
+    for k in range(stream_bases.size):
+        o[k] = origin_of(stream_bases[k], week)
+    first = KERNEL_CALLS
+    schedule = o[SCHEDULE_STREAM]
+    # 1 intake from court and prison (courts' stream calls 1-4, release 1-7)
+    arrived, returns, reports, assessments, drrs, treated_at_release = arrivals(
+        people, new, n_court, in_progress, u, length_gamma, risk_gamma, region_cumulative, same_provider, o[COURTS_STREAM], first,
+        o[RELEASE_STREAM], first, salt_of(schedule, first + 1), week, P,
+    )
+    # 2 allocation to practitioners, and their workload and skill factors
+    allocate_rows(
+        arrived, salt_of(o[ALLOCATION_STREAM], first + 1), people[UID], people[REGION], people[PRACTITIONER], employed, region_of,
+        caseload, int(P[0].caseload_cap), places.size,
+    )
+    workload, skill = factors(caseload, employed, trained, P)
+    # 3 identification and referral
+    identifications, referrals = identify_and_refer(people, skill, o[SUPERVISION_STREAM], first, week, P)
+    # 4 treatment admission, drop-out and completion; then the courts' review of DRRs
+    treatment = treat(people, places, o[TREATMENT_STREAM], first, salt_of(schedule, first + 2), quality, week, P)
+    drr_completions, drr_revocations = review(people, salt_of(o[COURTS_STREAM], first + 5), week, P)
+    # 5 drug testing
+    tests, positive, referrals_after_test = test(people, workload, o[TESTING_STREAM], first, week, P)
+    # 6 drug use transitions
+    changed, remissions = transitions(people, salt_of(o[DRUG_USE_STREAM], first + 1), salt_of(schedule, first + 3), week, P)
+    # 7 offending, breach and recall
+    rates = people[RATE_TOTALS].copy()
+    proven_acquisitive, proven, _ = offend(people, cohort_reoffenders, o[OFFENDING_STREAM], first, salt_of(o[COMPLIANCE_STREAM], first + 1), week, P)
+    # 8 deaths
+    died = die(people, o[DEATHS_STREAM], first, week, P)
+    # 9 exits
+    removed, exited = leave(people, caseload, o[EXITS_STREAM], first, salt_of(schedule, first + 4), week, P)
+    counts = np.array((
+        returns, reports, assessments, drrs, treated_at_release, identifications, referrals, *treatment, drr_completions,
+        drr_revocations, tests, positive, referrals_after_test, remissions, changed - remissions, proven_acquisitive, proven,
+        *died, *exited,
+    ))
+    return counts, (rates[0], rates[1], rates[2]), removed
 
 
 class WeeklyCollector(mesa.DataCollector):

@@ -49,12 +49,12 @@ class Offending(Process):
         """Store new rates for people whose state has changed; draw their next proven offence."""
         reschedule_rows(self.people.arrays, idx, self.model.week, self.schedule.salt(), self.model.p.record)
 
-    def step(self) -> None:
-        m, p, chance = self.model, self.model.p, self.chance
-        proven_acquisitive, proven, chance.calls, acquisitive_rate, drug_driven_rate, other_rate = _offending_week(
-            self.people.arrays, m.cohort_reoffenders_through_this_week(), chance.origin, chance.calls, self.compliance.salt(),
-            m.week, p.record,
-        )
+    def count_offences(self, proven_acquisitive: int, proven: int, rates: tuple[float, float, float]) -> None:
+        """Count the week's offences: the proven ones (from :func:`offend`) and the never
+        proven, one Poisson draw each at everyone's summed rate (``rates``: acquisitive,
+        drug-driven acquisitive and other offences a week)."""
+        m, p = self.model, self.model.p
+        acquisitive_rate, drug_driven_rate, other_rate = rates
         acquisitive = proven_acquisitive + self.rng.poisson(acquisitive_rate * (1 - p.proven_share_acquisitive))
         other = proven - proven_acquisitive + self.rng.poisson(other_rate * (1 - p.proven_share_other))
         m.count("offences_acquisitive", acquisitive)
@@ -62,9 +62,8 @@ class Offending(Process):
         m.count("offences_acquisitive_drug_driven", acquisitive * drug_driven_rate / acquisitive_rate if acquisitive_rate > 0 else 0.0)
         m.count("proven_reoffences", proven)
 
-
 @numba.njit(cache=True)
-def _offending_week(people, cohort_reoffenders, origin, calls, compliance_salt, week, P):  # pragma: no cover - compiled
+def offend(people, cohort_reoffenders, origin, calls, compliance_salt, week, P):  # pragma: no cover - compiled
     """This week's proven offences of everyone whose next one falls in the week, then
     non-compliance.
 
@@ -75,14 +74,13 @@ def _offending_week(people, cohort_reoffenders, origin, calls, compliance_salt, 
     breach (court order), more often for problematic users out of treatment. Returns the
     proven acquisitive and all proven offences, the stream's call count afterwards (calls
     ``calls + 2j + 1`` and ``+ 2`` key a person's j-th offence of the week, then one for
-    recall), and everyone's summed acquisitive, drug-driven and other offending rates.
+    recall).
     """
     p = P[0]
     next_proven_offence, uid, reoffended = people[NEXT_PROVEN_OFFENCE], people[UID], people[REOFFENDED]
     rate_acquisitive, rate_drug_driven, rate_other = people[RATE_ACQUISITIVE], people[RATE_DRUG_DRIVEN], people[RATE_OTHER]
     start_week, supervised, route, leaving = people[START_WEEK], people[SUPERVISED], people[ROUTE], people[LEAVING]
     drug_use, in_treatment = people[DRUG_USE], people[IN_TREATMENT]
-    acquisitive_rate, drug_driven_rate, other_rate = people[RATE_TOTALS]
     due_this_week = np.empty(next_proven_offence.size, dtype=np.bool_)
     for i in range(next_proven_offence.size):
         due_this_week[i] = next_proven_offence[i] < week + 1
@@ -121,7 +119,7 @@ def _offending_week(people, cohort_reoffenders, origin, calls, compliance_salt, 
             chance *= p.noncompliance_multiplier_problematic
         if draw(uid[i], compliance_salt) < chance:
             leaving[i] = RECALLED if route[i] == LICENCE else BREACHED
-    return proven_acquisitive, proven, calls, acquisitive_rate, drug_driven_rate, other_rate
+    return proven_acquisitive, proven, calls
 
 
 @numba.njit(cache=True)

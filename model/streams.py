@@ -30,6 +30,10 @@ _U_GOLDEN, _U_MIX1, _U_MIX2 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476
 _U11, _U27, _U30, _U31 = np.uint64(11), np.uint64(27), np.uint64(30), np.uint64(31)
 _TO_UNIT = 1.0 / 2**53
 _WEEK_OFFSET = 2**20  # weeks of the warm-up are negative
+# How far a process's generator jumps each week: the golden ratio times 2**128, as PCG64.jumped
+# uses. (A jump of a power of two would leave the low bits of PCG64's state, and so its
+# outputs, correlated from week to week.)
+_WEEK_JUMP = 0x9E3779B97F4A7C15F39CC0605CEDC835
 
 
 @numba.njit(cache=True)
@@ -68,6 +72,13 @@ def _below(who, uid, salt, bound):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
+def origin_of(base: np.uint64, week: int) -> np.uint64:
+    """Where the salts of a stream (``base``, from the run seed and the stream's name) start
+    in ``week``; see :func:`salt_of`."""
+    return np.uint64(base) + np.uint64(week + _WEEK_OFFSET) * np.uint64(1_000_003)
+
+
+@numba.njit(cache=True)
 def salt_of(origin: np.uint64, call: int) -> np.uint64:
     """The salt of call number ``call`` of a stream whose week starts at ``origin``
     (:attr:`Chance.origin`), for kernels that make several calls in one go."""
@@ -102,7 +113,7 @@ class Chance:
     def __init__(self, seed_sequence: np.random.SeedSequence, name: str, people: Population):
         key = zlib.crc32(name.encode())
         self.people = people
-        self.base = int(seed_sequence.generate_state(1, dtype=np.uint64)[0]) ^ key
+        self.base = np.uint64(int(seed_sequence.generate_state(1, dtype=np.uint64)[0]) ^ key)
         bit_generator = np.random.PCG64(np.random.SeedSequence(seed_sequence.entropy, spawn_key=(*seed_sequence.spawn_key, key)))
         self._start = bit_generator.state
         self._generator = np.random.Generator(bit_generator)
@@ -113,16 +124,20 @@ class Chance:
         """Start ``week``: its own salts, and its own generator when first needed."""
         self.week = week
         self.calls = 0
-        self.origin = np.uint64((self.base + (week + _WEEK_OFFSET) * 1_000_003) % 2**64)
+
+    @property
+    def origin(self) -> np.uint64:
+        """Where this week's salts start (:func:`origin_of`)."""
+        return np.uint64(origin_of(self.base, self.week))
 
     @property
     def rng(self) -> np.random.Generator:
         """This week's generator: the process's PCG64 stream jumped ahead to the week's own
-        block of 2**64 numbers."""
+        part of its period (far from every other week's)."""
         if self._generator_week != self.week:
             bit_generator = self._generator.bit_generator
             bit_generator.state = self._start
-            bit_generator.advance((self.week + _WEEK_OFFSET) * 2**64)
+            bit_generator.advance((self.week + _WEEK_OFFSET) * _WEEK_JUMP % 2**128)
             self._generator_week = self.week
         return self._generator
 

@@ -19,17 +19,8 @@ from .treatment import join_waiting_list
 class Supervision(Process):
     name = "supervision"
 
-    def step(self) -> None:
-        m, chance = self.model, self.chance
-        identifications, referrals = _supervision_week(
-            self.people.arrays, m.allocation.skill, chance.origin, chance.take(2), m.week, m.p.record
-        )
-        m.count("identifications", identifications)
-        m.count("referrals", referrals)
-
-
 @numba.njit(cache=True)
-def _supervision_week(people, skill, origin, first_call, week, P):  # pragma: no cover - compiled
+def identify_and_refer(people, skill, origin, first_call, week, P):  # pragma: no cover - compiled
     """Identification of unrecorded problematic use, then referral of identified users not
     in treatment or waiting (so people identified this week may be referred this week),
     each at its weekly chance times the practitioner's skill factor. Each rule first keeps

@@ -23,18 +23,8 @@ from .treatment import join_waiting_list
 class Testing(Process):
     name = "testing"
 
-    def step(self) -> None:
-        m, chance = self.model, self.chance
-        tests, positive, referrals = _testing_week(
-            self.people.arrays, m.allocation.workload, chance.origin, chance.take(4), m.week, m.p.record
-        )
-        m.count("tests", tests)
-        m.count("positive_tests", positive)
-        m.count("referrals", referrals)
-
-
 @numba.njit(cache=True)
-def _testing_week(people, workload, origin, first_call, week, P):  # pragma: no cover - compiled
+def test(people, workload, origin, first_call, week, P):  # pragma: no cover - compiled
     """Tests of people on a DRR at the DRR rate and of other known users at a rate lowered
     by the practitioner's workload (candidates first, as in supervision); which tests are
     positive; referral of untreated problematic users and breach or recall after a positive

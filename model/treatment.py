@@ -35,30 +35,26 @@ class Treatment(Process):
         self.services = [
             TreatmentService(model, r, region.name, region.same_provider) for r, region in enumerate(model.regions)
         ]
+        self._places_for = None  # the parameter set self._places was worked out for
 
     def join_waiting_list(self, idx: np.ndarray, priority: bool) -> None:
         _join_all(self.people.arrays, idx, priority, self.model.week)
 
     def places(self) -> np.ndarray:
-        """Funded places in each region this week."""
+        """Funded places in each region this week (worked out again when the parameters change)."""
         m, p = self.model, self.model.p
-        places = np.rint(p.treatment_places * m.scale * m.region_shares).astype(int)
-        for service, n in zip(self.services, places):
-            service.places = int(n)
-        return places
+        if self._places_for is not p:
+            self._places = np.rint(p.treatment_places * m.scale * m.region_shares).astype(np.int64)
+            for service, n in zip(self.services, self._places):
+                service.places = int(n)
+            self._places_for = p
+        return self._places
 
-    def step(self) -> None:
-        m, p, chance = self.model, self.model.p, self.chance
-        quality = (p.definition("treatment_places").value / max(p.treatment_places, 1.0)) ** p.funding_quality_elasticity
-        counts = _treatment_week(
-            self.people.arrays, self.places(), chance.origin, chance.take(3), m.offending.schedule.salt(), quality, m.week,
-            p.record,
-        )
-        names = ("treatment_starts", "treatment_dropouts", "treatment_completions", "drr_treatment_starts", "release_pickups",
-                 "release_retained_12w")
-        for name, n in zip(names, counts):
-            m.count(name, n)
-
+    def quality(self) -> float:
+        """How much drop-out falls because funded places are above the baseline's
+        (``funding_quality_elasticity``): sustained money buys quality as well as places."""
+        p = self.model.p
+        return (p.definition("treatment_places").value / max(p.treatment_places, 1.0)) ** p.funding_quality_elasticity
 
 @numba.njit(cache=True)
 def join_waiting_list(people, i, is_priority, week):  # pragma: no cover - compiled
@@ -77,7 +73,7 @@ def _join_all(people, idx, is_priority, week):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def _treatment_week(people, places, origin, first_call, schedule_salt, quality, week, P):  # pragma: no cover - compiled
+def treat(people, places, origin, first_call, schedule_salt, quality, week, P):  # pragma: no cover - compiled
     """One week of every service: people give up waiting (not prison leavers or DRRs); people
     in treatment drop out or complete (one draw decides both); free places are filled from
     the waiting list, priority first, then longest waiting (ties by uid); offending is

@@ -156,7 +156,7 @@ def test_a_lever_changes_parameters_only_while_active():
 def test_problematic_users_offend_more_and_treatment_cuts_it(small_run):
     """Stored rates are current for everyone, and treatment cuts the drug-driven part."""
     people, offending = small_run.people, small_run.offending
-    idx = np.flatnonzero(people.active & ~people.in_custody)[:500]
+    idx = np.flatnonzero(people.active & ~people.in_custody)
     drug_driven = people.rate_drug_driven[idx].copy()
     problematic = people.drug_use[idx] == PROBLEMATIC
     assert np.all(drug_driven[problematic] > 0) and np.all(drug_driven[~problematic] == 0)

@@ -32,6 +32,7 @@ class Allocation(Process):
         self.employed = np.zeros(0, dtype=bool)
         self.agents: list[Practitioner | None] = []
         self._synced_for = None  # the parameter set the workforce was last matched to
+        self._staff: np.ndarray | None = None  # see staff_by_region
 
     # ------------------------------------------------------------------ workforce
     def staff_targets(self) -> np.ndarray:
@@ -59,6 +60,7 @@ class Allocation(Process):
         self.region_of = np.concatenate([self.region_of, np.full(n, region, dtype=np.int16)])
         self.trained = np.concatenate([self.trained, np.zeros(n, dtype=bool)])
         self.employed = np.concatenate([self.employed, np.ones(n, dtype=bool)])
+        self._staff = None
         self.model.caseload = np.concatenate([self.model.caseload, np.zeros(n, dtype=np.int32)])
         for index in range(start, start + n):
             self.agents.append(Practitioner(self.model, index, region, trained=False))
@@ -71,6 +73,7 @@ class Allocation(Process):
         people = self.people
         leaving = np.flatnonzero(self.employed & (self.region_of == region))[-n:]
         self.employed[leaving] = False
+        self._staff = None
         self.trained[leaving] = False
         for index in leaving:
             self.agents[index].remove()
@@ -116,9 +119,16 @@ class Allocation(Process):
             return
         people = self.people
         allocate_rows(
-            idx, self.chance.salt(), people.uid, people.region, people.practitioner, self.employed, self.region_of,
+            idx, self.chance.salt(), people.uid, people.region, people.practitioner, self.staff_by_region(), self.region_of,
             self.model.caseload, int(self.model.p.caseload_cap), len(self.model.regions),
         )
+
+    def staff_by_region(self) -> np.ndarray:
+        """The employed practitioners, region by region (kept until the workforce changes)."""
+        if self._staff is None:
+            staff = np.flatnonzero(self.employed)
+            self._staff = staff[np.argsort(self.region_of[staff], kind="stable")]
+        return self._staff
 
     def prepare_week(self) -> None:
         """Match the workforce to the week's parameters when they have changed."""
@@ -152,34 +162,51 @@ def factors(caseload, employed, trained, P):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def allocate_rows(idx, salt, uid, region, practitioner, employed, region_of, caseload, cap, n_regions):  # pragma: no cover - compiled
+def allocate_rows(idx, salt, uid, region, practitioner, staff, region_of, caseload, cap, n_regions):  # pragma: no cover - compiled
     """The allocation rule, region by region: each newcomer takes one of the region's free
     places below the cap, each free place equally likely and none used twice; when none
-    is left, a practitioner of the region at random. One draw per newcomer, keyed by uid."""
+    is left, a practitioner of the region at random. ``staff`` lists the employed
+    practitioners by region. One draw per newcomer, keyed by uid; the free places are
+    counted in a Fenwick tree, so each choice takes a few steps however large the region."""
     idx = idx[np.argsort(region[idx], kind="mergesort")]
-    staff = np.flatnonzero(employed)
-    staff = staff[np.argsort(region_of[staff], kind="mergesort")]
-    places = np.empty(np.maximum(cap - caseload[staff], 0).sum(), dtype=np.int64)
     first_staff, first_newcomer = 0, 0
     for r in range(n_regions):
         last_staff = first_staff
-        free = 0
         while last_staff < staff.size and region_of[staff[last_staff]] == r:
-            s = staff[last_staff]
-            for _ in range(max(cap - caseload[s], 0)):
-                places[free] = s
-                free += 1
             last_staff += 1
+        n = last_staff - first_staff
+        tree = np.zeros(n + 1, dtype=np.int64)  # tree[k] sums the free places of a range of staff ending at k
+        for k in range(1, n + 1):
+            tree[k] += max(cap - caseload[staff[first_staff + k - 1]], 0)
+            parent = k + (k & -k)
+            if parent <= n:
+                tree[parent] += tree[k]
+        free = 0
+        k = n
+        while k > 0:
+            free += tree[k]
+            k -= k & -k
+        top = 1
+        while top * 2 <= n:
+            top *= 2
         while first_newcomer < idx.size and region[idx[first_newcomer]] == r:
             i = idx[first_newcomer]
             u = draw(uid[i], salt)
             if free > 0:
-                k = int(u * free)
-                chosen = places[k]
+                target, position, step = int(u * free), 0, top
+                while step > 0:  # the practitioner holding free place number ``target``
+                    if position + step <= n and tree[position + step] <= target:
+                        position += step
+                        target -= tree[position]
+                    step //= 2
+                chosen = staff[first_staff + position]
+                k = position + 1
+                while k <= n:
+                    tree[k] -= 1
+                    k += k & -k
                 free -= 1
-                places[k] = places[free]
             else:
-                chosen = staff[first_staff + int(u * (last_staff - first_staff))]
+                chosen = staff[first_staff + int(u * n)]
             practitioner[i] = chosen
             caseload[chosen] += 1
             first_newcomer += 1

@@ -24,27 +24,39 @@ COST_LINES = (
 class Costs(Process):
     name = "costs"
 
+    def __init__(self, model):
+        super().__init__(model)
+        self._fixed_for: tuple | None = None  # the parameters and levers self._fixed was worked out for
+        self._fixed: dict[str, float] = {}
+
+    def fixed_costs(self) -> dict[str, float]:
+        """The week's costs that do not depend on what happened in it: funded treatment
+        places, practitioners' pay and programmes, worked out again when parameters or
+        active levers change."""
+        m, p = self.model, self.model.p
+        if self._fixed_for != (p, m.active_levers):
+            fixed = {
+                "cost_treatment": float(m.treatment.places().sum()) * p.cost_treatment_place_per_year / 52,
+                "cost_staff": m.allocation.n_employed * p.cost_practitioner_per_year / 52,
+            }
+            for lever in m.active_levers:
+                weekly = lever.programme_cost_per_year(p) * m.scale / 52
+                for line in ("cost_programmes", f"cost_programmes_{lever.payer}"):
+                    fixed[line] = fixed.get(line, 0.0) + weekly
+            self._fixed, self._fixed_for = fixed, (p, m.active_levers)
+        return self._fixed
+
     def step(self) -> None:
         m, p = self.model, self.model.p
         tally = m.tally
-        places = sum(service.places for service in m.treatment.services)
-        m.count("cost_treatment", places * p.cost_treatment_place_per_year / 52)
+        for line, amount in self.fixed_costs().items():
+            m.count(line, amount)
         m.count("cost_testing", tally["tests"] * p.cost_test)
-        m.count(
-            "cost_staff",
-            m.allocation.n_employed * p.cost_practitioner_per_year / 52
-            + tally["pre_sentence_reports"] * p.cost_psr
-            + tally["practitioners_trained"] * p.cost_training_per_practitioner,
-        )
+        m.count("cost_staff", tally["pre_sentence_reports"] * p.cost_psr + tally["practitioners_trained"] * p.cost_training_per_practitioner)
         m.count("cost_custody", np.count_nonzero(m.people.in_custody) * p.cost_prison_per_year / 52)
         acquisitive = tally["offences_acquisitive"] * p.unit_cost_acquisitive
         other = tally["offences_other"] * p.unit_cost_other
         m.count("cost_crime_acquisitive", acquisitive)
         m.count("cost_crime_other", other)
         m.count("cost_crime", acquisitive + other)
-        drug_deaths = tally["drug_deaths"] + tally["drug_deaths_after_supervision"]
-        m.count("cost_deaths", drug_deaths * p.unit_cost_drug_death)
-        for lever in m.active_levers:
-            weekly = lever.programme_cost_per_year(p) * m.scale / 52
-            m.count("cost_programmes", weekly)
-            m.count(f"cost_programmes_{lever.payer}", weekly)
+        m.count("cost_deaths", (tally["drug_deaths"] + tally["drug_deaths_after_supervision"]) * p.unit_cost_drug_death)

@@ -86,7 +86,9 @@ def simulate_alike(specs: Sequence[RunSpec]) -> list[RunResult]:
         if (spec.seed, spec.scale, spec.weeks, spec.parameters) != (first.seed, first.scale, first.weeks, first.parameters):
             raise ValueError("simulate_alike: runs must differ only in their levers")
     warmed_up = ProbationModel(scale=first.scale, seed=first.seed, params=first.parameters)
-    return [_finish(warmed_up.with_levers(spec.levers), spec) for spec in specs]
+    results = [_finish(warmed_up.with_levers(spec.levers), spec) for spec in specs[:-1]]
+    warmed_up.levers = tuple(specs[-1].levers)  # the last run goes on in the warmed-up model itself
+    return [*results, _finish(warmed_up, specs[-1])]
 
 
 def _finish(model: ProbationModel, spec: RunSpec) -> RunResult:

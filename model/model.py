@@ -46,7 +46,8 @@ FLOWS = (
     "remissions", "relapses", "practitioners_hired", "practitioners_trained",
     *COST_LINES,
 )
-MONEY_AND_EXPECTED = frozenset(COST_LINES) | {"offences_acquisitive_drug_driven"}  # recorded as floats
+MONEY_AND_EXPECTED = (*COST_LINES, "offences_acquisitive_drug_driven")  # recorded as floats
+COUNTED_FLOWS = tuple(name for name in FLOWS if name not in MONEY_AND_EXPECTED)
 STOCKS = (
     "supervised", "drug_need", "identified", "known_users", "known_users_ever_tested", "in_treatment",
     "waiting_list", "on_drr", "followed_up", "in_custody", "practitioners", "caseload_mean", "caseload_max",
@@ -170,7 +171,8 @@ class ProbationModel(mesa.Model):
         allocation = self.allocation
         counts, rates, removed = _week(
             self.people.arrays, *new_people, self.intake.region_cumulative, self.same_provider, self.caseload,
-            allocation.employed, allocation.region_of, allocation.trained, self.treatment.places(), self.treatment.quality(),
+            allocation.employed, allocation.staff_by_region(), allocation.region_of, allocation.trained, self.treatment.places(),
+            self.treatment.quality(),
             self.cohort_reoffenders_through_this_week(), self._stream_bases, self.week, self.p.record,
         )
         for name, n in zip(WEEK_COUNTS, counts.tolist()):
@@ -217,19 +219,12 @@ class ProbationModel(mesa.Model):
     # ------------------------------------------------------------------ records
     def _week_record(self) -> dict[str, float]:
         """The week just simulated: its flows (tallies) and the stocks at its end."""
-        people, caseload = self.people, self.caseload
-        staff = caseload[self.allocation.employed]
-        record = {name: (float if name in MONEY_AND_EXPECTED else int)(self.tally.get(name, 0)) for name in FLOWS}
-        counts = _stocks(people.arrays)
-        record.update(zip(PEOPLE_STOCKS, counts))
-        record.update(
-            practitioners=int(staff.size),
-            caseload_mean=float(staff.mean()) if staff.size else 0.0,
-            caseload_max=int(staff.max()) if staff.size else 0,
-            caseload_over_cap=int(np.count_nonzero(staff > self.p.caseload_cap)),
-            caseload_over_70=int(np.count_nonzero(staff > 70)),
-            treatment_places=sum(s.places for s in self.treatment.services),
-        )
+        tally = self.tally
+        record = {name: int(tally[name]) if name in tally else 0 for name in COUNTED_FLOWS}
+        record.update({name: float(tally.get(name, 0.0)) for name in MONEY_AND_EXPECTED})
+        record.update(zip(PEOPLE_STOCKS, _stocks(self.people.arrays)))
+        record.update(zip(STAFF_STOCKS, _staff_stocks(self.caseload, self.allocation.employed, self.p.caseload_cap)))
+        record["treatment_places"] = int(self.treatment.places().sum())
         return record
 
     def record_cohort_starts(self, n: int) -> None:
@@ -284,7 +279,7 @@ WEEK_COUNTS = (
 @numba.njit(cache=True)
 def _week(
     people, new, n_court, in_progress, u, length_gamma, risk_gamma, region_cumulative, same_provider, caseload, employed,
-    region_of, trained, places, quality, cohort_reoffenders, stream_bases, week, P,
+    staff, region_of, trained, places, quality, cohort_reoffenders, stream_bases, week, P,
 ):  # pragma: no cover - compiled
     """One week of the nine processes, in order, compiled as one call (see
     :meth:`ProbationModel.step`). ``new`` and the arrays after it are the week's new
@@ -303,7 +298,7 @@ def _week(
     )
     # 2 allocation to practitioners, and their workload and skill factors
     allocate_rows(
-        arrived, salt_of(o[ALLOCATION_STREAM], first + 1), people[UID], people[REGION], people[PRACTITIONER], employed, region_of,
+        arrived, salt_of(o[ALLOCATION_STREAM], first + 1), people[UID], people[REGION], people[PRACTITIONER], staff, region_of,
         caseload, int(P[0].caseload_cap), places.size,
     )
     workload, skill = factors(caseload, employed, trained, P)
@@ -371,6 +366,24 @@ def _stocks(people):  # pragma: no cover - compiled
         custody += in_custody[i]
         community += active[i] & ~in_custody[i]
     return n_supervised, need, n_identified, known, known_tested, treated, n_waiting, on_drr, custody, community - n_supervised
+
+
+STAFF_STOCKS = ("practitioners", "caseload_mean", "caseload_max", "caseload_over_cap", "caseload_over_70")
+
+
+@numba.njit(cache=True)
+def _staff_stocks(caseload, employed, cap):  # pragma: no cover - compiled
+    """Counts of :data:`STAFF_STOCKS`: practitioners employed, their mean and largest
+    caseload, and how many hold more than the cap and more than 70 cases."""
+    staff, total, largest, over_cap, over_70 = 0, 0, 0, 0, 0
+    for s in range(caseload.size):
+        if employed[s]:
+            staff += 1
+            total += caseload[s]
+            largest = max(largest, caseload[s])
+            over_cap += caseload[s] > cap
+            over_70 += caseload[s] > 70
+    return staff, total / staff if staff else 0.0, largest, over_cap, over_70
 
 
 def _grown(array: np.ndarray, size: int) -> np.ndarray:

@@ -152,16 +152,7 @@ class Population:
 
     def remove(self, idx: np.ndarray) -> None:
         """Free the rows of people who have left the model."""
-        self.row_of_uid[self.uid[idx]] = -1
-        self.active[idx] = False
-        self.supervised[idx] = False
-        self.in_treatment[idx] = False
-        self.waiting[idx] = False
-        self.next_proven_offence[idx] = np.inf
-        self.rate_totals -= (self.rate_acquisitive[idx].sum(), self.rate_drug_driven[idx].sum(), self.rate_other[idx].sum())
-        self.rate_acquisitive[idx] = 0.0
-        self.rate_drug_driven[idx] = 0.0
-        self.rate_other[idx] = 0.0
+        _vacate(self.arrays, idx, self.row_of_uid)
         self.free = np.concatenate([self.free, idx.astype(np.int64)])
 
     def where(self, mask: np.ndarray) -> np.ndarray:
@@ -191,3 +182,20 @@ def _reset(idx: np.ndarray, blocks: tuple) -> None:  # pragma: no cover - compil
         for k in range(block.shape[0]):
             for i in idx:
                 block[k, i] = defaults[k]
+
+
+@numba.njit(cache=True)
+def _vacate(people, rows, row_of_uid):  # pragma: no cover - compiled
+    """Take people out of every weekly process and out of the rate totals; their rows
+    are then free."""
+    uid, rates, totals = people[UID], (people[RATE_ACQUISITIVE], people[RATE_DRUG_DRIVEN], people[RATE_OTHER]), people[RATE_TOTALS]
+    for i in rows:
+        row_of_uid[uid[i]] = -1
+        people[ACTIVE][i] = False
+        people[SUPERVISED][i] = False
+        people[IN_TREATMENT][i] = False
+        people[WAITING][i] = False
+        people[NEXT_PROVEN_OFFENCE][i] = np.inf
+        for k in range(3):
+            totals[k] -= rates[k][i]
+            rates[k][i] = 0.0

@@ -131,6 +131,25 @@ def test_allocation_fills_places_below_the_cap_before_any_caseload_rises_above_i
     assert m.caseload[staff].sum() == cases.size
 
 
+def test_each_free_place_below_the_cap_is_equally_likely():
+    """Three practitioners with 1, 3 and 0 free places: a newcomer joins the second three
+    times as often as the first, never the third."""
+    from model.allocation import allocate_rows
+
+    staff, region_of = np.arange(3), np.zeros(3, dtype=np.int16)
+    chosen = np.zeros(3, dtype=int)
+    for uid in range(20_000):
+        caseload = np.array([4, 2, 5], dtype=np.int32)
+        practitioner = np.full(1, -1, dtype=np.int32)
+        allocate_rows(
+            np.zeros(1, dtype=np.int64), np.uint64(99), np.array([uid], dtype=np.int32), np.zeros(1, dtype=np.int16),
+            practitioner, staff, region_of, caseload, 5, 1,
+        )
+        chosen[practitioner[0]] += 1
+    assert chosen[2] == 0
+    assert abs(chosen[1] / chosen.sum() - 0.75) < 0.015
+
+
 def test_mesa_batch_run_works_as_a_mesa_user_expects():
     results = mesa.batch_run(ProbationModel, parameters={"scale": [0.02]}, rng=[1, 2], max_steps=52, display_progress=False)
     frame = pd.DataFrame(results)

@@ -162,7 +162,9 @@ def factors(caseload, employed, trained, P):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def allocate_rows(idx, salt, uid, region, practitioner, staff, region_of, caseload, cap, n_regions):  # pragma: no cover - compiled
+def allocate_rows(
+    idx, salt, uid, region, practitioner, staff, region_of, caseload, cap, n_regions,
+):  # pragma: no cover - compiled
     """The allocation rule, region by region: each newcomer takes one of the region's free
     places below the cap, each free place equally likely and none used twice; when none
     is left, a practitioner of the region at random. ``staff`` lists the employed

@@ -52,7 +52,8 @@ class Costs(Process):
         for line, amount in self.fixed_costs().items():
             m.count(line, amount)
         m.count("cost_testing", tally["tests"] * p.cost_test)
-        m.count("cost_staff", tally["pre_sentence_reports"] * p.cost_psr + tally["practitioners_trained"] * p.cost_training_per_practitioner)
+        training = tally["practitioners_trained"] * p.cost_training_per_practitioner
+        m.count("cost_staff", tally["pre_sentence_reports"] * p.cost_psr + training)
         m.count("cost_custody", np.count_nonzero(m.people.in_custody) * p.cost_prison_per_year / 52)
         acquisitive = tally["offences_acquisitive"] * p.unit_cost_acquisitive
         other = tally["offences_other"] * p.unit_cost_other

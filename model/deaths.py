@@ -30,7 +30,8 @@ def die(people, origin, first_call, week, P):  # pragma: no cover - compiled
     hazards). Returns deaths and drug-related deaths, of people supervised and of people
     followed up."""
     p = P[0]
-    active, in_custody, supervised, leaving, uid = people[ACTIVE], people[IN_CUSTODY], people[SUPERVISED], people[LEAVING], people[UID]
+    active, in_custody, supervised, leaving = people[ACTIVE], people[IN_CUSTODY], people[SUPERVISED], people[LEAVING]
+    uid = people[UID]
     drug_use, release_week, severity = people[DRUG_USE], people[RELEASE_WEEK], people[SEVERITY]
     female, ost, naloxone = people[FEMALE], people[OST], people[NALOXONE]
     death_salt, cause_salt = salt_of(origin, first_call + 1), salt_of(origin, first_call + 2)

@@ -73,8 +73,9 @@ def leave(people, caseload, origin, first_call, schedule_salt, week, P):  # prag
     resentences, exits, orders ended, DRRs ended early, recalls and custody receptions.
     """
     p = P[0]
-    supervised, in_custody, leaving, uid, drr, route = people[SUPERVISED], people[IN_CUSTODY], people[LEAVING], people[UID], people[DRR], people[ROUTE]
-    start_week, end_week, practitioner, custody_until = people[START_WEEK], people[END_WEEK], people[PRACTITIONER], people[CUSTODY_UNTIL]
+    supervised, in_custody, leaving, uid = people[SUPERVISED], people[IN_CUSTODY], people[LEAVING], people[UID]
+    drr, route, start_week, end_week = people[DRR], people[ROUTE], people[START_WEEK], people[END_WEEK]
+    practitioner, custody_until = people[PRACTITIONER], people[CUSTODY_UNTIL]
     breach_salt, recall_weeks_salt, breach_weeks_salt = (
         salt_of(origin, first_call + 1), salt_of(origin, first_call + 2), salt_of(origin, first_call + 3)
     )

@@ -91,7 +91,9 @@ def arrivals(
 
 
 @numba.njit(cache=True)
-def _characteristics(people, idx, n_court, in_progress, u, length_gamma, risk_gamma, region_cumulative, week, P):  # pragma: no cover - compiled
+def _characteristics(
+    people, idx, n_court, in_progress, u, length_gamma, risk_gamma, region_cumulative, week, P,
+):  # pragma: no cover - compiled
     """Characteristics of new people: the first ``n_court`` start court orders, the rest
     licences. Order lengths are gamma distributed (a licence has a minimum); ``u`` holds
     nine uniform numbers per person (region, sex, suspended sentence, weeks served, drug

@@ -71,7 +71,10 @@ class ProbationModel(mesa.Model):
     8. deaths;
     9. exits: orders end, recall, breach, death;
 
-    then costs the week and records it.
+    then costs the week and records it. The nine run as one compiled call (:func:`_week`,
+    which lists them in this order, each a function in the process's own module); around
+    it, Python applies levers, matches the workforce to changed parameters, draws the
+    week's new people, counts unproven offences and prices the week.
 
     Args:
         scale: the population as a share of England and Wales (1.0 is about 156,000 people).
@@ -168,12 +171,11 @@ class ProbationModel(mesa.Model):
         self._apply_levers()
         self.allocation.prepare_week()
         new_people = self.intake.draw_week()
-        allocation = self.allocation
+        allocation, treatment = self.allocation, self.treatment
         counts, rates, removed = _week(
             self.people.arrays, *new_people, self.intake.region_cumulative, self.same_provider, self.caseload,
-            allocation.employed, allocation.staff_by_region(), allocation.region_of, allocation.trained, self.treatment.places(),
-            self.treatment.quality(),
-            self.cohort_reoffenders_through_this_week(), self._stream_bases, self.week, self.p.record,
+            allocation.employed, allocation.staff_by_region(), allocation.region_of, allocation.trained, treatment.places(),
+            treatment.quality(), self.cohort_reoffenders_through_this_week(), self._stream_bases, self.week, self.p.record,
         )
         for name, n in zip(WEEK_COUNTS, counts.tolist()):
             self.tally[name] += n
@@ -313,7 +315,8 @@ def _week(
     changed, remissions = transitions(people, salt_of(o[DRUG_USE_STREAM], first + 1), salt_of(schedule, first + 3), week, P)
     # 7 offending, breach and recall
     rates = people[RATE_TOTALS].copy()
-    proven_acquisitive, proven, _ = offend(people, cohort_reoffenders, o[OFFENDING_STREAM], first, salt_of(o[COMPLIANCE_STREAM], first + 1), week, P)
+    compliance_salt = salt_of(o[COMPLIANCE_STREAM], first + 1)
+    proven_acquisitive, proven, _ = offend(people, cohort_reoffenders, o[OFFENDING_STREAM], first, compliance_salt, week, P)
     # 8 deaths
     died = die(people, o[DEATHS_STREAM], first, week, P)
     # 9 exits

@@ -59,7 +59,8 @@ class Offending(Process):
         other = proven - proven_acquisitive + self.rng.poisson(other_rate * (1 - p.proven_share_other))
         m.count("offences_acquisitive", acquisitive)
         m.count("offences_other", other)
-        m.count("offences_acquisitive_drug_driven", acquisitive * drug_driven_rate / acquisitive_rate if acquisitive_rate > 0 else 0.0)
+        drug_driven_share = drug_driven_rate / acquisitive_rate if acquisitive_rate > 0 else 0.0
+        m.count("offences_acquisitive_drug_driven", acquisitive * drug_driven_share)
         m.count("proven_reoffences", proven)
 
 @numba.njit(cache=True)
@@ -78,7 +79,7 @@ def offend(people, cohort_reoffenders, origin, calls, compliance_salt, week, P):
     """
     p = P[0]
     next_proven_offence, uid, reoffended = people[NEXT_PROVEN_OFFENCE], people[UID], people[REOFFENDED]
-    rate_acquisitive, rate_drug_driven, rate_other = people[RATE_ACQUISITIVE], people[RATE_DRUG_DRIVEN], people[RATE_OTHER]
+    rate_acquisitive, rate_other = people[RATE_ACQUISITIVE], people[RATE_OTHER]
     start_week, supervised, route, leaving = people[START_WEEK], people[SUPERVISED], people[ROUTE], people[LEAVING]
     drug_use, in_treatment = people[DRUG_USE], people[IN_TREATMENT]
     due_this_week = np.empty(next_proven_offence.size, dtype=np.bool_)
@@ -109,7 +110,8 @@ def offend(people, cohort_reoffenders, origin, calls, compliance_salt, week, P):
         if supervised[i] and route[i] == LICENCE and leaving[i] == STAYS and draw(uid[i], recall_salt) < p.recall_on_proven:
             leaving[i] = RECALLED
 
-    bound = max(p.recall_noncompliance_per_week, p.breach_noncompliance_per_week) * max(p.noncompliance_multiplier_problematic, 1.0)
+    bound = max(p.recall_noncompliance_per_week, p.breach_noncompliance_per_week)
+    bound *= max(p.noncompliance_multiplier_problematic, 1.0)
     candidates = due_this_week
     for i in range(supervised.size):
         candidates[i] = supervised[i] & (leaving[i] == STAYS) & (draw(uid[i], compliance_salt) < bound)

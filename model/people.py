@@ -155,10 +155,6 @@ class Population:
         _vacate(self.arrays, idx, self.row_of_uid)
         self.free = np.concatenate([self.free, idx.astype(np.int64)])
 
-    def where(self, mask: np.ndarray) -> np.ndarray:
-        """Row indices where ``mask`` holds."""
-        return np.flatnonzero(mask)
-
     @property
     def n_supervised(self) -> int:
         return int(np.count_nonzero(self.supervised))
@@ -188,7 +184,8 @@ def _reset(idx: np.ndarray, blocks: tuple) -> None:  # pragma: no cover - compil
 def _vacate(people, rows, row_of_uid):  # pragma: no cover - compiled
     """Take people out of every weekly process and out of the rate totals; their rows
     are then free."""
-    uid, rates, totals = people[UID], (people[RATE_ACQUISITIVE], people[RATE_DRUG_DRIVEN], people[RATE_OTHER]), people[RATE_TOTALS]
+    uid, totals = people[UID], people[RATE_TOTALS]
+    rates = (people[RATE_ACQUISITIVE], people[RATE_DRUG_DRIVEN], people[RATE_OTHER])
     for i in rows:
         row_of_uid[uid[i]] = -1
         people[ACTIVE][i] = False

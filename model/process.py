@@ -13,12 +13,13 @@ if TYPE_CHECKING:
 
 
 class Process:
-    """A weekly process: its own random stream, and a ``step`` run once a week.
+    """A weekly process: its own random stream, and whatever it keeps between weeks.
 
-    Subclasses set ``name`` (which keys the random stream) and implement ``step``. They
-    read the week's effective parameters from ``model.p``, change ``model.people`` and
-    add to the week's tallies with ``model.count(name, n)``. Person-level draws go
-    through ``self.chance`` (see :mod:`model.streams`); other draws through ``self.rng``.
+    Subclasses set ``name``, which keys the random stream. The weekly rules themselves are
+    a compiled function in the process's module (taking the population's columns, the
+    week and the parameter record), which :meth:`ProbationModel.step` runs in order with
+    the others as one call. Person-level draws are counter-based (see :mod:`model.streams`);
+    other draws (how many orders start this week) go through ``self.rng``.
     """
 
     name: ClassVar[str]
@@ -33,6 +34,3 @@ class Process:
     def rng(self) -> np.random.Generator:
         """This week's generator for draws that are not about particular people."""
         return self.chance.rng
-
-    def step(self) -> None:
-        raise NotImplementedError

@@ -6,9 +6,10 @@ one process does not shift the draws of another. A draw for a particular person 
 *counter-based*: a hash of (run seed, process, week, call number, person's uid)
 (:func:`draw`), so the same person gets the same number in every scenario, whoever else
 is drawn for and in whatever order, and the compiled process kernels can draw inside
-their loops. An event with a small probability in a large group is found by
-:func:`candidates`: one branch-free pass keeps the people whose draw falls below a bound
-on everyone's probability, and only they are looked at again.
+their loops. For an event with a small probability in a large group, a kernel first makes
+one branch-free pass that keeps the candidates whose draw falls below a bound on
+everyone's probability (:func:`within_upper` checks the bound), then decides for the
+candidates alone with the same draw.
 
 Draws that are not about particular people (how many orders start this week) use
 :attr:`Chance.rng`, the process's generator jumped to the week's own block of numbers, so
@@ -55,22 +56,6 @@ def draw(uid: int, salt: np.uint64) -> float:
     return float(_splitmix64(np.uint64(uid) ^ salt) >> _U11) * _TO_UNIT
 
 
-def candidates(who: np.ndarray, uid: np.ndarray, salt: np.uint64, bound: float) -> np.ndarray:
-    """Rows among ``who`` (a mask) whose draw for the call keyed by ``salt`` falls below
-    ``bound``. With ``bound`` at least every person's own probability, the people whose
-    event happens are exactly those candidates whose same draw falls below their own
-    probability; only they need looking at, and the pass over everyone is branch-free."""
-    return np.flatnonzero(_below(who, uid, salt, bound))
-
-
-@numba.njit(cache=True)
-def _below(who, uid, salt, bound):  # pragma: no cover - compiled
-    below = np.empty(who.size, dtype=np.bool_)
-    for i in range(who.size):
-        below[i] = who[i] & (draw(uid[i], salt) < bound)
-    return below
-
-
 @numba.njit(cache=True)
 def origin_of(base: np.uint64, week: int) -> np.uint64:
     """Where the salts of a stream (``base``, from the run seed and the stream's name) start
@@ -87,7 +72,7 @@ def salt_of(origin: np.uint64, call: int) -> np.uint64:
 
 @numba.njit(cache=True)
 def within_upper(probability: float, upper: float) -> float:
-    """``probability``, checked against the upper bound its thinning was drawn at."""
+    """``probability``, checked against the bound its candidates were drawn below."""
     if probability > upper * (1 + 1e-9):
         raise ValueError("an event probability exceeds the upper bound its candidates were drawn at")
     return probability
@@ -157,6 +142,3 @@ class Chance:
         """One uniform number in [0, 1) for each person in ``idx`` (rows), keyed by uid."""
         return _uniforms(idx, self.people.uid, self.salt())
 
-    def events(self, idx: np.ndarray, probability: float) -> np.ndarray:
-        """Rows among ``idx`` for whom an event of the same ``probability`` happens."""
-        return idx[self.uniform(idx) < probability]

@@ -51,7 +51,8 @@ def test(people, workload, origin, first_call, week, P):  # pragma: no cover - c
         if drug_use[i] == NO_USE or not draw(uid[i], positive_salt) < p.test_sensitivity:
             continue
         positive += 1
-        if drug_use[i] == PROBLEMATIC and not in_treatment[i] and not waiting[i] and draw(uid[i], refer_salt) < p.refer_after_positive:
+        untreated = drug_use[i] == PROBLEMATIC and not in_treatment[i] and not waiting[i]
+        if untreated and draw(uid[i], refer_salt) < p.refer_after_positive:
             join_waiting_list(people, i, False, week)
             referrals += 1
         if draw(uid[i], enforce_salt) < p.breach_after_positive:

@@ -37,9 +37,6 @@ class Treatment(Process):
         ]
         self._places_for = None  # the parameter set self._places was worked out for
 
-    def join_waiting_list(self, idx: np.ndarray, priority: bool) -> None:
-        _join_all(self.people.arrays, idx, priority, self.model.week)
-
     def places(self) -> np.ndarray:
         """Funded places in each region this week (worked out again when the parameters change)."""
         m, p = self.model, self.model.p
@@ -67,12 +64,6 @@ def join_waiting_list(people, i, is_priority, week):  # pragma: no cover - compi
 
 
 @numba.njit(cache=True)
-def _join_all(people, idx, is_priority, week):  # pragma: no cover - compiled
-    for i in idx:
-        join_waiting_list(people, i, is_priority, week)
-
-
-@numba.njit(cache=True)
 def treat(people, places, origin, first_call, schedule_salt, quality, week, P):  # pragma: no cover - compiled
     """One week of every service: people give up waiting (not prison leavers or DRRs); people
     in treatment drop out or complete (one draw decides both); free places are filled from
@@ -85,7 +76,8 @@ def treat(people, places, origin, first_call, schedule_salt, quality, week, P): 
     waiting, priority, wait_since, in_treatment = people[WAITING], people[PRIORITY], people[WAIT_SINCE], people[IN_TREATMENT]
     treatment_start, ocu, ost, drr, drug_use = people[TREATMENT_START], people[OCU], people[OST], people[DRR], people[DRUG_USE]
     region, uid, pickup_week = people[REGION], people[UID], people[PICKUP_WEEK]
-    give_up_salt, leave_salt, ost_salt = salt_of(origin, first_call + 1), salt_of(origin, first_call + 2), salt_of(origin, first_call + 3)
+    give_up_salt, leave_salt = salt_of(origin, first_call + 1), salt_of(origin, first_call + 2)
+    ost_salt = salt_of(origin, first_call + 3)
     treated, queue = np.flatnonzero(in_treatment), np.flatnonzero(waiting)
     n_waiting = 0
     for i in queue:

@@ -12,7 +12,7 @@ import yaml
 
 import run_scenarios
 from model.economics import discount_factors, outcome_table, summarise
-from model.ensemble import RunCache, build_specs, run_ensemble, simulate
+from model.ensemble import RunCache, RunSpec, build_specs, run_ensemble, simulate, simulate_alike
 from model.scenarios import ScenarioError, ScenarioLibrary, write_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,6 +141,15 @@ def test_a_lever_in_one_process_leaves_the_draws_of_others_paired(library):
     rows_tested = tested.people.row_of_uid[common]
     np.testing.assert_array_equal(base.people.naloxone[rows_base], tested.people.naloxone[rows_tested])
     np.testing.assert_array_equal(base.people.risk[rows_base], tested.people.risk[rows_tested])
+
+
+def test_runs_sharing_their_warm_up_equal_the_same_runs_made_separately(library):
+    """Sensitivity analysis simulates a scenario's warm-up once for it and its baseline."""
+    scenario = library.get("sustained_package")
+    specs = [RunSpec("baseline", 0, 11, 0.01, 20), RunSpec(scenario.name, 0, 11, 0.01, 20, scenario.levers)]
+    for shared, alone in zip(simulate_alike(specs), map(simulate, specs)):
+        pd.testing.assert_frame_equal(shared.weekly, alone.weekly)
+        pd.testing.assert_frame_equal(shared.cohorts, alone.cohorts)
 
 
 def test_runs_on_a_dask_local_cluster_equal_the_serial_runs(library, tmp_path):

@@ -1,8 +1,8 @@
 """Process 2: the workforce, and allocation of each new person to a practitioner.
 
 Each region employs practitioners in proportion to its caseload share, its staffing ratio
-(shortfalls are regional) and any extra practitioners funded by a policy lever. The allocation rule, explicit
-because the inspection's finding depends on it: a new case goes to a practitioner in the
+(shortfalls are regional) and any extra practitioners funded by a policy lever. The
+allocation rule, explicit because the inspection's finding depends on it: a new case goes to a practitioner in the
 person's region who is below the caseload cap, each free place equally likely; when every
 practitioner in the region is at or above the cap, the case goes to any practitioner in the
 region at random, so caseloads rise above the cap.

@@ -145,7 +145,7 @@ class ProbationModel(mesa.Model):
             self.treatment.chance, self.testing.chance, self.drug_use.chance, self.offending.chance,
             self.offending.schedule, self.offending.compliance, self.deaths.chance, self.exits.chance,
         )
-        self._stream_bases = np.array([chance.base for chance in streams], dtype=np.uint64)  # in the order of STREAMS
+        self._stream_bases = np.array([chance.base for chance in streams], dtype=np.uint64)  # at the *_STREAM positions
 
         self.datacollector = WeeklyCollector(
             model_reporters={name: (lambda m, name=name: m.record[name]) for name in FLOWS + STOCKS}

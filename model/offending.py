@@ -7,7 +7,7 @@ people by a gamma-distributed risk (mean 1). Each offence is proven with a proba
 that depends on its type.
 
 Rates are stored per person and recomputed only when a person's state changes
-(``reschedule``). Proven offences are events in a person's history (they count towards the
+(:func:`reschedule_rows`, which also keeps everyone's summed rates up to date). Proven offences are events in a person's history (they count towards the
 one-year reoffending measure and can lead to recall), so each person carries the time of
 their next proven offence, drawn from the exponential distribution at their proven-offence
 rate and drawn again whenever the rate changes: memorylessness makes this exact, and each

@@ -26,15 +26,15 @@ class Costs(Process):
 
     def __init__(self, model):
         super().__init__(model)
-        self._fixed_for: tuple | None = None  # the parameters and levers self._fixed was worked out for
+        self._fixed_for = None  # the parameter set self._fixed was worked out for
         self._fixed: dict[str, float] = {}
 
     def fixed_costs(self) -> dict[str, float]:
         """The week's costs that do not depend on what happened in it: funded treatment
-        places, practitioners' pay and programmes, worked out again when parameters or
-        active levers change."""
+        places, practitioners' pay and programmes, worked out again when the parameters change
+        (they change exactly when the active levers do)."""
         m, p = self.model, self.model.p
-        if self._fixed_for != (p, m.active_levers):
+        if self._fixed_for is not p:
             fixed = {
                 "cost_treatment": float(m.treatment.places().sum()) * p.cost_treatment_place_per_year / 52,
                 "cost_staff": m.allocation.n_employed * p.cost_practitioner_per_year / 52,
@@ -43,7 +43,7 @@ class Costs(Process):
                 weekly = lever.programme_cost_per_year(p) * m.scale / 52
                 for line in ("cost_programmes", f"cost_programmes_{lever.payer}"):
                     fixed[line] = fixed.get(line, 0.0) + weekly
-            self._fixed, self._fixed_for = fixed, (p, m.active_levers)
+            self._fixed, self._fixed_for = fixed, p
         return self._fixed
 
     def step(self) -> None:

@@ -25,7 +25,7 @@ from SALib import ProblemSpec
 from tqdm import tqdm
 
 from .economics import outcome_table
-from .ensemble import RunSpec, dask_client, results_as_completed, simulate_alike
+from .ensemble import MODEL_VERSION, RunSpec, dask_client, results_as_completed, simulate_alike
 from .parameters import ParameterError, ParameterSet
 from .scenarios import Scenario
 
@@ -169,8 +169,11 @@ class ScenarioOutcomes:
         row = outcome_table(pair, self.discount_rate).loc[(self.scenario.name, 0)]
         return {name: float(row[name]) for name in self.outputs}
 
-    def __repr__(self) -> str:  # identifies cached evaluations
-        return f"ScenarioOutcomes({self.scenario.name}, {self.scenario.to_dict()}, {self.scale}, {self.weeks}, {self.seed})"
+    def __repr__(self) -> str:  # identifies cached evaluations, so a new model version evaluates afresh
+        return (
+            f"ScenarioOutcomes(model {MODEL_VERSION}, {self.scenario.name}, {self.scenario.to_dict()}, {self.scale}, "
+            f"{self.weeks}, {self.seed})"
+        )
 
 
 def _analyses(problem: ProblemSpec):

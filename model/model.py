@@ -19,7 +19,7 @@ from .drug_use import DrugUse, transitions
 from .exits import Exits, leave
 from .intake import Intake, arrivals
 from .levers import Lever
-from .offending import FOLLOW_UP_WEEKS, Offending, offend
+from .offending import FOLLOW_UP_WEEKS, RATE_PARAMETERS, Offending, offend
 from .parameters import ParameterError, ParameterSet
 from .people import (
     ACTIVE, DRR, DRUG_USE, EVER_TESTED, IDENTIFIED, IN_CUSTODY, IN_TREATMENT, PRACTITIONER, PROBLEMATIC, RATE_TOTALS, REGION,
@@ -215,8 +215,11 @@ class ProbationModel(mesa.Model):
         params = self.base_params
         for lever in active:
             params = lever.apply(params)
+        rates_change = any(params[name] != self.p[name] for name in RATE_PARAMETERS)
         self.p = params
         self.active_levers = active
+        if rates_change:
+            self.offending.reschedule(np.flatnonzero(self.people.active))
 
     # ------------------------------------------------------------------ records
     def _week_record(self) -> dict[str, float]:

@@ -7,8 +7,9 @@ people by a gamma-distributed risk (mean 1). Each offence is proven with a proba
 that depends on its type.
 
 Rates are stored per person and recomputed only when a person's state changes
-(:func:`reschedule_rows`, which also keeps everyone's summed rates up to date). Proven offences are events in a person's history (they count towards the
-one-year reoffending measure and can lead to recall), so each person carries the time of
+(:func:`reschedule_rows`, which also keeps everyone's summed rates up to date) or a lever
+changes a rate parameter. Proven offences are events in a person's history (they count
+towards the one-year reoffending measure and can lead to recall), so each person carries the time of
 their next proven offence, drawn from the exponential distribution at their proven-offence
 rate and drawn again whenever the rate changes: memorylessness makes this exact, and each
 week only the people whose next proven offence falls in the week are touched. Offences
@@ -34,6 +35,13 @@ from .process import Process
 from .streams import Chance, draw, draw_exponential, salt_of
 
 FOLLOW_UP_WEEKS = 52  # Ministry of Justice one-year proven reoffending window
+# The parameters the stored rates are made of (see reschedule_rows): when a lever changes one,
+# everyone's rates are worked out again.
+RATE_PARAMETERS = (
+    "acquisitive_multiplier_problematic", "acquisitive_multiplier_ocu", "treatment_offending_reduction",
+    "acquisitive_per_year", "other_per_year", "other_multiplier_problematic", "proven_share_acquisitive",
+    "proven_share_other",
+)
 
 
 class Offending(Process):

@@ -172,6 +172,20 @@ def test_a_lever_changes_parameters_only_while_active():
     assert costs.iloc[5] == pytest.approx(1e6 * 0.02 / 52) and costs.iloc[4] == 0
 
 
+def test_a_lever_on_offending_rates_changes_everyone_s_stored_rate_when_it_starts():
+    lever = Lever(name="less acquisitive crime", start_week=3, cost_per_year=0.0,
+                  changes={"acquisitive_per_year": Change(multiply=0.5)})
+    with_lever = ProbationModel(scale=0.02, seed=2, levers=[lever])
+    without = ProbationModel(scale=0.02, seed=2)
+    for run in (with_lever, without):
+        run.run(4)  # the lever starts in the fourth week
+    people = with_lever.people
+    sums = [people.rate_acquisitive.sum(), people.rate_drug_driven.sum(), people.rate_other.sum()]
+    np.testing.assert_allclose(people.rate_totals, sums, rtol=1e-9)
+    ratio = with_lever.people.rate_acquisitive.sum() / without.people.rate_acquisitive.sum()
+    assert 0.4 < ratio < 0.6
+
+
 def test_problematic_users_offend_more_and_treatment_cuts_it(small_run):
     """Stored rates are current for everyone, and treatment cuts the drug-driven part."""
     people, offending = small_run.people, small_run.offending

@@ -8,11 +8,10 @@ their order; a person on a DRR who is not in treatment may have it revoked for b
 from __future__ import annotations
 
 import numba
-import numpy as np
 
 from .people import (
-    BREACHED, DRR, DRR_END, DRUG_USE, END_WEEK, IDENTIFIED, IN_TREATMENT, LEAVING, PROBLEMATIC, START_WEEK, STAYS, SUPERVISED,
-    UID, WAITING,
+    BREACHED, DRR, DRR_END, DRUG_USE, END_WEEK, IDENTIFIED, IN_TREATMENT, LEAVING, PROBLEMATIC, START_WEEK, STAYS,
+    SUPERVISED, UID, WAITING, rows_where,
 )
 from .process import Process
 from .streams import draw, salt_of
@@ -60,7 +59,7 @@ def review(people, salt, week, P):  # pragma: no cover - compiled
     in_treatment, waiting, uid = people[IN_TREATMENT], people[WAITING], people[UID]
     breach_per_week = P[0].drr_breach_per_week_disengaged
     completions, revocations = 0, 0
-    for i in np.flatnonzero(drr):
+    for i in rows_where(drr):
         if not supervised[i] or leaving[i] != STAYS:
             continue
         if drr_end[i] <= week:

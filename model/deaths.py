@@ -11,8 +11,8 @@ import numba
 import numpy as np
 
 from .people import (
-    ACTIVE, DIED, DRUG_USE, FEMALE, IN_CUSTODY, LEAVING, NALOXONE, NONPROBLEMATIC, OST, PROBLEMATIC, RELEASE_WEEK, SEVERITY,
-    SUPERVISED, UID,
+    ACTIVE, DIED, DRUG_USE, FEMALE, IN_CUSTODY, LEAVING, NALOXONE, NONPROBLEMATIC, OST, PROBLEMATIC, RELEASE_WEEK,
+    SEVERITY, SUPERVISED, UID, rows_where,
 )
 from .process import Process
 from .streams import draw, salt_of, within_upper
@@ -44,7 +44,7 @@ def die(people, origin, first_call, week, P):  # pragma: no cover - compiled
     for i in range(active.size):
         candidates[i] = active[i] & ~in_custody[i] & (draw(uid[i], death_salt) < upper)
     deaths, drug_deaths, deaths_after, drug_deaths_after = 0, 0, 0, 0
-    for i in np.flatnonzero(candidates):
+    for i in rows_where(candidates):
         use = drug_use[i]
         base = 1.0 if use == PROBLEMATIC else (p.drug_death_rr_nonproblematic if use == NONPROBLEMATIC else 0.0)
         since_release = week - release_week[i]

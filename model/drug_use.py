@@ -11,7 +11,7 @@ import numba
 import numpy as np
 
 from .offending import reschedule_rows
-from .people import ACTIVE, DRUG_USE, IN_CUSTODY, IN_TREATMENT, LAST_TEST, NO_USE, NONPROBLEMATIC, PROBLEMATIC, UID
+from .people import ACTIVE, DRUG_USE, IN_CUSTODY, IN_TREATMENT, LAST_TEST, NO_USE, NONPROBLEMATIC, PROBLEMATIC, UID, rows_where
 from .process import Process
 from .streams import draw
 
@@ -34,7 +34,7 @@ def transitions(people, salt, schedule_salt, week, P):  # pragma: no cover - com
     candidates = np.empty(active.size, dtype=np.bool_)
     for i in range(active.size):
         candidates[i] = active[i] & ~in_custody[i] & (drug_use[i] != NO_USE) & (draw(uid[i], salt) < bound)
-    rows = np.flatnonzero(candidates)
+    rows = rows_where(candidates)
     changed = np.empty(rows.size, dtype=np.int64)
     n_changed, remissions = 0, 0
     for i in rows:

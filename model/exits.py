@@ -16,8 +16,9 @@ import numpy as np
 
 from .offending import FOLLOW_UP_WEEKS, reschedule_rows
 from .people import (
-    ACTIVE, BREACHED, COMMUNITY_ORDER, CUSTODY_UNTIL, DIED, DRR, END_WEEK, FOLLOW_UP_ENDS, IN_CUSTODY, IN_TREATMENT, LEAVING,
-    LICENCE, ORDER_ENDS, OST, PRACTITIONER, RECALLED, RELEASE_WEEK, ROUTE, START_WEEK, STAYS, SUPERVISED, UID, WAITING,
+    ACTIVE, BREACHED, COMMUNITY_ORDER, CUSTODY_UNTIL, DIED, DRR, END_WEEK, FOLLOW_UP_ENDS, IN_CUSTODY, IN_TREATMENT,
+    LEAVING, LICENCE, ORDER_ENDS, OST, PRACTITIONER, RECALLED, RELEASE_WEEK, ROUTE, START_WEEK, STAYS, SUPERVISED, UID,
+    WAITING, rows_where,
 )
 from .process import Process
 from .streams import draw, salt_of
@@ -34,7 +35,7 @@ def back_on_licence(people, week, P):  # pragma: no cover - compiled
     in_custody, custody_until, supervised = people[IN_CUSTODY], people[CUSTODY_UNTIL], people[SUPERVISED]
     route, release_week, end_week = people[ROUTE], people[RELEASE_WEEK], people[END_WEEK]
     minimum_licence = int(P[0].licence_minimum_weeks)
-    back = np.flatnonzero(in_custody)
+    back = rows_where(in_custody)
     back = back[custody_until[back] <= week]
     for i in back:
         licence_end = week + minimum_licence if route[i] != LICENCE else end_week[i]
@@ -81,7 +82,7 @@ def leave(people, caseload, origin, first_call, schedule_salt, week, P):  # prag
     )
     log_stay_recall = np.log1p(-1.0 / max(p.custody_weeks_recall, 1.0))
     log_stay_breach = np.log1p(-1.0 / max(p.custody_weeks_breach, 1.0))
-    rows = np.flatnonzero(_leaving(people, week))
+    rows = rows_where(_leaving(people, week))
     to_custody = np.empty(rows.size, dtype=np.int64)
     removed = np.empty(rows.size, dtype=np.int64)
     n_to_custody, n_removed = 0, 0

@@ -27,9 +27,9 @@ import numba
 import numpy as np
 
 from .people import (
-    BREACHED, DRUG_USE, IN_CUSTODY, IN_TREATMENT, LEAVING, LICENCE, NEXT_PROVEN_OFFENCE, OCU, PROBLEMATIC, RATE_ACQUISITIVE,
-    RATE_DRUG_DRIVEN, RATE_OTHER, RATE_TOTALS, RECALLED, REOFFENDED, RISK, ROUTE, SEVERITY, START_WEEK, STAYS, SUPERVISED,
-    UID,
+    BREACHED, DRUG_USE, IN_CUSTODY, IN_TREATMENT, LEAVING, LICENCE, NEXT_PROVEN_OFFENCE, OCU, PROBLEMATIC,
+    RATE_ACQUISITIVE, RATE_DRUG_DRIVEN, RATE_OTHER, RATE_TOTALS, RECALLED, REOFFENDED, RISK, ROUTE, SEVERITY, START_WEEK,
+    STAYS, SUPERVISED, UID, rows_where,
 )
 from .process import Process
 from .streams import Chance, draw, draw_exponential, salt_of
@@ -93,7 +93,7 @@ def offend(people, cohort_reoffenders, origin, calls, compliance_salt, week, P):
     due_this_week = np.empty(next_proven_offence.size, dtype=np.bool_)
     for i in range(next_proven_offence.size):
         due_this_week[i] = next_proven_offence[i] < week + 1
-    due = np.flatnonzero(due_this_week)
+    due = rows_where(due_this_week)
     proven, proven_acquisitive, rounds = 0, 0, 0
     for i in due:
         rate = rate_acquisitive[i] * p.proven_share_acquisitive + rate_other[i] * p.proven_share_other
@@ -123,7 +123,7 @@ def offend(people, cohort_reoffenders, origin, calls, compliance_salt, week, P):
     candidates = due_this_week
     for i in range(supervised.size):
         candidates[i] = supervised[i] & (leaving[i] == STAYS) & (draw(uid[i], compliance_salt) < bound)
-    for i in np.flatnonzero(candidates):
+    for i in rows_where(candidates):
         chance = p.recall_noncompliance_per_week if route[i] == LICENCE else p.breach_noncompliance_per_week
         if drug_use[i] == PROBLEMATIC and not in_treatment[i]:
             chance *= p.noncompliance_multiplier_problematic

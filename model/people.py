@@ -103,7 +103,7 @@ class Population:
         self._grow(capacity)
 
     def _grow(self, minimum: int) -> None:
-        new_capacity = max(minimum, 2 * self.capacity, 1024)
+        new_capacity = -(-max(minimum, 2 * self.capacity, 1024) // 64) * 64  # whole words of 8 flags: see rows_where
         for dtype, names in self._columns.items():
             block = np.empty((len(names), new_capacity), dtype=dtype)
             block[:] = self._defaults[dtype]
@@ -196,3 +196,19 @@ def _vacate(people, rows, row_of_uid):  # pragma: no cover - compiled
         for k in range(3):
             totals[k] -= rates[k][i]
             rates[k][i] = 0.0
+
+
+@numba.njit(cache=True)
+def rows_where(flags: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """``np.flatnonzero`` for the kernels, quick on the sparse masks they make: eight flags
+    are read as one word and skipped together when all are off. ``flags.size`` must be a
+    multiple of 8 (population capacities are)."""
+    words = flags.view(np.uint64)
+    rows = np.empty(flags.size, dtype=np.int64)
+    n = 0
+    for w in range(words.size):
+        if words[w]:
+            for i in range(8 * w, 8 * w + 8):
+                rows[n] = i
+                n += flags[i]
+    return rows[:n]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .people import DRUG_USE, IDENTIFIED, IN_TREATMENT, PRACTITIONER, PROBLEMATIC, SUPERVISED, UID, WAITING
+from .people import DRUG_USE, IDENTIFIED, IN_TREATMENT, PRACTITIONER, PROBLEMATIC, SUPERVISED, UID, WAITING, rows_where
 from .process import Process
 from .streams import draw, salt_of
 from .treatment import join_waiting_list
@@ -36,7 +36,7 @@ def identify_and_refer(people, skill, origin, first_call, week, P):  # pragma: n
         unknown = supervised[i] & (drug_use[i] == PROBLEMATIC) & ~identified[i]
         candidates[i] = unknown & (draw(uid[i], identify_salt) < p.identify_per_week * best)
     identifications = 0
-    for i in np.flatnonzero(candidates):
+    for i in rows_where(candidates):
         if draw(uid[i], identify_salt) < p.identify_per_week * skill[practitioner[i]]:
             identified[i] = True
             identifications += 1
@@ -44,7 +44,7 @@ def identify_and_refer(people, skill, origin, first_call, week, P):  # pragma: n
         untreated = supervised[i] & (drug_use[i] == PROBLEMATIC) & identified[i] & ~in_treatment[i] & ~waiting[i]
         candidates[i] = untreated & (draw(uid[i], refer_salt) < p.refer_per_week * best)
     referrals = 0
-    for i in np.flatnonzero(candidates):
+    for i in rows_where(candidates):
         if draw(uid[i], refer_salt) < p.refer_per_week * skill[practitioner[i]]:
             join_waiting_list(people, i, False, week)
             referrals += 1

@@ -13,7 +13,7 @@ import numpy as np
 
 from .people import (
     BREACHED, DRR, DRUG_USE, EVER_TESTED, IDENTIFIED, IN_TREATMENT, LAST_TEST, LEAVING, LICENCE, NO_USE, PRACTITIONER,
-    PROBLEMATIC, RECALLED, ROUTE, STAYS, SUPERVISED, UID, WAITING,
+    PROBLEMATIC, RECALLED, ROUTE, STAYS, SUPERVISED, UID, WAITING, rows_where,
 )
 from .process import Process
 from .streams import draw, salt_of
@@ -41,7 +41,7 @@ def test(people, workload, origin, first_call, week, P):  # pragma: no cover - c
         eligible = supervised[i] & (leaving[i] == STAYS) & (identified[i] | drr[i])
         candidates[i] = eligible & (draw(uid[i], test_salt) < bound)
     tests, positive, referrals = 0, 0, 0
-    for i in np.flatnonzero(candidates):
+    for i in rows_where(candidates):
         chance = p.test_per_week_drr if drr[i] else p.test_per_week * workload[practitioner[i]]
         if not draw(uid[i], test_salt) < chance:
             continue

@@ -18,7 +18,7 @@ from .agents import TreatmentService
 from .offending import reschedule_rows
 from .people import (
     DRR, DRUG_USE, IDENTIFIED, IN_TREATMENT, NEVER, NONPROBLEMATIC, OCU, OST, OST_ARRANGED, PICKUP_WEEK, PRIORITY,
-    PROBLEMATIC, REGION, RELEASE_WEEK, RELEASED_IN_TREATMENT, TREATMENT_START, UID, WAIT_SINCE, WAITING,
+    PROBLEMATIC, REGION, RELEASE_WEEK, RELEASED_IN_TREATMENT, TREATMENT_START, UID, WAIT_SINCE, WAITING, rows_where,
 )
 from .process import Process
 from .streams import draw, salt_of
@@ -78,7 +78,7 @@ def treat(people, places, origin, first_call, schedule_salt, quality, week, P): 
     region, uid, pickup_week = people[REGION], people[UID], people[PICKUP_WEEK]
     give_up_salt, leave_salt = salt_of(origin, first_call + 1), salt_of(origin, first_call + 2)
     ost_salt = salt_of(origin, first_call + 3)
-    treated, queue = np.flatnonzero(in_treatment), np.flatnonzero(waiting)
+    treated, queue = rows_where(in_treatment), rows_where(waiting)
     n_waiting = 0
     for i in queue:
         if not priority[i] and draw(uid[i], give_up_salt) < p.wait_dropout_per_week:

@@ -137,17 +137,14 @@ class Population:
             self._grow(self.capacity + n)
         if self.next_uid + n > MAX_UID:
             raise OverflowError(f"more than {MAX_UID:,} people over the run: uids are int32")
-        idx = np.sort(self.free[self.free.size - n :])
-        self.free = self.free[: self.free.size - n]
-        _reset(idx, self._resets)
-        self.uid[idx] = np.arange(self.next_uid, self.next_uid + n)
         if self.next_uid + n > self.row_of_uid.size:
             grown = np.full(max(2 * self.row_of_uid.size, self.next_uid + n), -1, dtype=np.int64)
             grown[: self.row_of_uid.size] = self.row_of_uid
             self.row_of_uid = grown
-        self.row_of_uid[self.next_uid : self.next_uid + n] = idx
+        idx = self.free[self.free.size - n :]
+        self.free = self.free[: self.free.size - n]
+        _enter(idx, self._resets, self.uid, self.active, self.row_of_uid, self.next_uid)
         self.next_uid += n
-        self.active[idx] = True
         return idx
 
     def remove(self, idx: np.ndarray) -> None:
@@ -170,14 +167,18 @@ class Population:
 
 
 @numba.njit(cache=True)
-def _reset(idx: np.ndarray, blocks: tuple) -> None:  # pragma: no cover - compiled
-    """Set columns ``idx`` of every block of fields to each field's default (``blocks``
-    holds a (block, defaults) pair per type)."""
+def _enter(idx, blocks, uid, active, row_of_uid, first_uid):  # pragma: no cover - compiled
+    """New people in rows ``idx``: every field at its default (``blocks`` holds a (block,
+    defaults) pair per type), then uids from ``first_uid`` on, and active."""
     for pair in literal_unroll(blocks):
         block, defaults = pair[0], pair[1]
         for k in range(block.shape[0]):
             for i in idx:
                 block[k, i] = defaults[k]
+    for j in range(idx.size):
+        uid[idx[j]] = first_uid + j
+        row_of_uid[first_uid + j] = idx[j]
+        active[idx[j]] = True
 
 
 @numba.njit(cache=True)

@@ -187,6 +187,11 @@ class ParameterSet(Mapping[str, float]):
     def __len__(self) -> int:
         return len(self._values)
 
+    def __deepcopy__(self, memo: dict) -> ParameterSet:
+        """A parameter set never changes (with_overrides makes a new one), so a copied model
+        can share it."""
+        return self
+
     def __getstate__(self) -> dict:
         return {"definitions": tuple(self._definitions.values()), "values": self._values}
 

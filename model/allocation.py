@@ -2,10 +2,10 @@
 
 Each region employs practitioners in proportion to its caseload share, its staffing ratio
 (shortfalls are regional) and any extra practitioners funded by a policy lever. The
-allocation rule, explicit because the inspection's finding depends on it: a new case goes to a practitioner in the
-person's region who is below the caseload cap, each free place equally likely; when every
-practitioner in the region is at or above the cap, the case goes to any practitioner in the
-region at random, so caseloads rise above the cap.
+allocation rule, explicit because the inspection's finding depends on it: a new case goes
+to a practitioner in the person's region who is below the caseload cap, each free place
+equally likely; when every practitioner in the region is at or above the cap, the case goes
+to any practitioner in the region at random, so caseloads rise above the cap.
 
 This process also sets each practitioner's workload factor, ``min(1, cap / caseload) **
 elasticity``, which scales the chance of identifying need, referring and testing.
@@ -178,16 +178,14 @@ def allocate_rows(
             last_staff += 1
         n = last_staff - first_staff
         tree = np.zeros(n + 1, dtype=np.int64)  # tree[k] sums the free places of a range of staff ending at k
+        free = 0
         for k in range(1, n + 1):
-            tree[k] += max(cap - caseload[staff[first_staff + k - 1]], 0)
+            room = max(cap - caseload[staff[first_staff + k - 1]], 0)
+            free += room
+            tree[k] += room
             parent = k + (k & -k)
             if parent <= n:
                 tree[parent] += tree[k]
-        free = 0
-        k = n
-        while k > 0:
-            free += tree[k]
-            k -= k & -k
         top = 1
         while top * 2 <= n:
             top *= 2

@@ -49,8 +49,8 @@ class Offending(Process):
 
     def __init__(self, model):
         super().__init__(model)
-        self.schedule = Chance(model.seed_sequence, "offending.schedule", model.people)
-        self.compliance = Chance(model.seed_sequence, "offending.compliance", model.people)
+        self.schedule = Chance(model.seed_sequence, "offending.schedule")
+        self.compliance = Chance(model.seed_sequence, "offending.compliance")
         self.chances = [self.chance, self.schedule, self.compliance]
 
     def reschedule(self, idx: np.ndarray) -> None:

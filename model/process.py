@@ -27,7 +27,7 @@ class Process:
     def __init__(self, model: ProbationModel):
         self.model = model
         self.people = model.people
-        self.chance = Chance(model.seed_sequence, self.name, model.people)
+        self.chance = Chance(model.seed_sequence, self.name)
         self.chances = [self.chance]
 
     @property

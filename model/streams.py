@@ -19,13 +19,9 @@ what happened in earlier weeks cannot shift this week's draws either.
 from __future__ import annotations
 
 import zlib
-from typing import TYPE_CHECKING
 
 import numba
 import numpy as np
-
-if TYPE_CHECKING:
-    from .people import Population
 
 _U_GOLDEN, _U_MIX1, _U_MIX2 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 _U11, _U27, _U30, _U31 = np.uint64(11), np.uint64(27), np.uint64(30), np.uint64(31)
@@ -52,7 +48,7 @@ def _splitmix64(z: np.uint64) -> np.uint64:
 @numba.njit(cache=True)
 def draw(uid: int, salt: np.uint64) -> float:
     """The uniform number in [0, 1) of person ``uid`` for the call keyed by ``salt``: the
-    same number :meth:`Chance.uniform` gives, for use inside compiled process kernels."""
+    same number wherever and in whatever order the kernels ask for it."""
     return float(_splitmix64(np.uint64(uid) ^ salt) >> _U11) * _TO_UNIT
 
 
@@ -84,20 +80,11 @@ def draw_exponential(uid: int, salt: np.uint64) -> float:
     return -np.log1p(-draw(uid, salt))
 
 
-@numba.njit(cache=True)
-def _uniforms(rows: np.ndarray, uid: np.ndarray, salt: np.uint64) -> np.ndarray:  # pragma: no cover - compiled
-    out = np.empty(rows.size)
-    for k in range(rows.size):
-        out[k] = draw(uid[rows[k]], salt)
-    return out
-
-
 class Chance:
     """The random numbers of one process in one run."""
 
-    def __init__(self, seed_sequence: np.random.SeedSequence, name: str, people: Population):
+    def __init__(self, seed_sequence: np.random.SeedSequence, name: str):
         key = zlib.crc32(name.encode())
-        self.people = people
         self.base = np.uint64(int(seed_sequence.generate_state(1, dtype=np.uint64)[0]) ^ key)
         bit_generator = np.random.PCG64(np.random.SeedSequence(seed_sequence.entropy, spawn_key=(*seed_sequence.spawn_key, key)))
         self._start = bit_generator.state
@@ -137,8 +124,4 @@ class Chance:
         """The key of the next call's per-person draws (see :func:`draw`)."""
         self.calls += 1
         return np.uint64(salt_of(self.origin, self.calls))
-
-    def uniform(self, idx: np.ndarray) -> np.ndarray:
-        """One uniform number in [0, 1) for each person in ``idx`` (rows), keyed by uid."""
-        return _uniforms(idx, self.people.uid, self.salt())
 

@@ -2,16 +2,14 @@
 
 import numpy as np
 
-from model.people import Population
 from model.streams import Chance, draw
 
 
 def test_weekly_generators_give_independent_draws_from_week_to_week():
     """A process's generator is reset to its own part of the period each week; the weekly
     draws of a long run must look like independent draws (a power-of-two jump would not)."""
-    people = Population(8)
     for seed in (1, 2, 3):
-        chance = Chance(np.random.SeedSequence(seed), "intake", people)
+        chance = Chance(np.random.SeedSequence(seed), "intake")
         counts, firsts = [], []
         for week in range(-52, 4000):
             chance.new_week(week)
@@ -24,12 +22,15 @@ def test_weekly_generators_give_independent_draws_from_week_to_week():
 
 
 def test_a_person_draws_the_same_number_whoever_else_is_drawn_for():
-    people = Population(64)
-    rows = people.add(40)
-    chance = Chance(np.random.SeedSequence(7), "testing", people)
+    """A draw depends on the person's uid and the call's salt alone (common random numbers)."""
+    chance = Chance(np.random.SeedSequence(7), "testing")
     chance.new_week(3)
     salt = chance.salt()
-    everyone = np.array([draw(people.uid[i], salt) for i in rows])
+    uids = np.arange(40_000)
+    forwards = np.array([draw(uid, salt) for uid in uids])
+    backwards = np.array([draw(uid, salt) for uid in uids[::-1]])
+    assert np.array_equal(forwards, backwards[::-1])
+    assert np.all((forwards >= 0) & (forwards < 1)) and abs(forwards.mean() - 0.5) < 4 * np.sqrt(1 / 12 / uids.size)
     chance.new_week(3)
-    assert np.array_equal(chance.uniform(rows[::-1]), everyone[::-1])
-    assert np.all((everyone >= 0) & (everyone < 1)) and 0.3 < everyone.mean() < 0.7
+    assert chance.salt() == salt  # the same week and call: the same salt
+    assert chance.salt() != salt  # the next call: another

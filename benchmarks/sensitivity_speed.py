@@ -21,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from model.scenarios import ScenarioLibrary  # noqa: E402
+from model.ensemble import local_cluster  # noqa: E402
 from model.sensitivity import Evaluator, ScenarioOutcomes, problem_for  # noqa: E402
 from run_sensitivity import uncertain_parameters  # noqa: E402
 from model import ParameterSet  # noqa: E402
@@ -47,9 +48,7 @@ def main() -> int:
     Evaluator(function, names, outputs, progress=False)(X[1:])
     serial = (time.perf_counter() - start) / len(X[1:])
 
-    from dask.distributed import LocalCluster
-
-    with LocalCluster(n_workers=args.workers, threads_per_worker=1, dashboard_address=None) as cluster:
+    with local_cluster(args.workers) as cluster:
         Evaluator(function, names, outputs, scheduler=cluster.scheduler_address, progress=False)(X[:args.workers])  # warm the workers
         start = time.perf_counter()
         Evaluator(function, names, outputs, scheduler=cluster.scheduler_address, progress=False)(X[args.workers:])

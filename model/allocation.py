@@ -156,7 +156,7 @@ def factors(caseload, employed, trained, P):  # pragma: no cover - compiled
     skill = np.zeros(caseload.size)
     for s in range(caseload.size):
         if employed[s]:
-            workload[s] = min(1.0, p.caseload_cap / max(caseload[s], 1)) ** p.workload_elasticity
+            workload[s] = (p.caseload_cap / caseload[s]) ** p.workload_elasticity if caseload[s] > p.caseload_cap else 1.0
             skill[s] = workload[s] * (p.training_effect if trained[s] else 1.0)
     return workload, skill
 
@@ -170,7 +170,7 @@ def allocate_rows(
     is left, a practitioner of the region at random. ``staff`` lists the employed
     practitioners by region. One draw per newcomer, keyed by uid; the free places are
     counted in a Fenwick tree, so each choice takes a few steps however large the region."""
-    idx = idx[np.argsort(region[idx], kind="mergesort")]
+    idx = _by_region(idx, region, n_regions)
     first_staff, first_newcomer = 0, 0
     for r in range(n_regions):
         last_staff = first_staff
@@ -211,6 +211,20 @@ def allocate_rows(
             caseload[chosen] += 1
             first_newcomer += 1
         first_staff = last_staff
+
+
+@numba.njit(cache=True)
+def _by_region(idx, region, n_regions):  # pragma: no cover - compiled
+    """``idx`` ordered by region, keeping their order within a region (a counting sort)."""
+    starts = np.zeros(n_regions + 1, dtype=np.int64)
+    for i in idx:
+        starts[region[i] + 1] += 1
+    starts = np.cumsum(starts)
+    ordered = np.empty_like(idx)
+    for i in idx:
+        ordered[starts[region[i]]] = i
+        starts[region[i]] += 1
+    return ordered
 
 
 def _rank_within_groups(groups: np.ndarray) -> np.ndarray:

@@ -9,8 +9,6 @@ levers that buy nothing the model prices itself), also split by payer.
 
 from __future__ import annotations
 
-import numpy as np
-
 from .process import Process
 
 COST_LINES = (
@@ -46,18 +44,18 @@ class Costs(Process):
             self._fixed, self._fixed_for = fixed, p
         return self._fixed
 
-    def step(self) -> None:
-        m, p = self.model, self.model.p
-        tally = m.tally
-        for line, amount in self.fixed_costs().items():
-            m.count(line, amount)
-        m.count("cost_testing", tally["tests"] * p.cost_test)
-        training = tally["practitioners_trained"] * p.cost_training_per_practitioner
-        m.count("cost_staff", tally["pre_sentence_reports"] * p.cost_psr + training)
-        m.count("cost_custody", np.count_nonzero(m.people.in_custody) * p.cost_prison_per_year / 52)
-        acquisitive = tally["offences_acquisitive"] * p.unit_cost_acquisitive
-        other = tally["offences_other"] * p.unit_cost_other
-        m.count("cost_crime_acquisitive", acquisitive)
-        m.count("cost_crime_other", other)
-        m.count("cost_crime", acquisitive + other)
-        m.count("cost_deaths", (tally["drug_deaths"] + tally["drug_deaths_after_supervision"]) * p.unit_cost_drug_death)
+    def step(self, record: dict[str, float]) -> None:
+        """Add the week's cost lines to ``record``, the week's counts and stocks."""
+        p = self.model.p
+        record.update(dict.fromkeys(COST_LINES, 0.0))
+        record.update(self.fixed_costs())
+        record["cost_testing"] = record["tests"] * p.cost_test
+        training = record["practitioners_trained"] * p.cost_training_per_practitioner
+        record["cost_staff"] += record["pre_sentence_reports"] * p.cost_psr + training
+        record["cost_custody"] = record["in_custody"] * p.cost_prison_per_year / 52
+        acquisitive = record["offences_acquisitive"] * p.unit_cost_acquisitive
+        other = record["offences_other"] * p.unit_cost_other
+        record["cost_crime_acquisitive"] = acquisitive
+        record["cost_crime_other"] = other
+        record["cost_crime"] = acquisitive + other
+        record["cost_deaths"] = (record["drug_deaths"] + record["drug_deaths_after_supervision"]) * p.unit_cost_drug_death

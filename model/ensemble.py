@@ -180,13 +180,9 @@ def dask_client(workers: int, scheduler: str | None) -> Iterator[Client | None]:
     if scheduler is None and workers == 0:
         yield None
         return
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client
 
-    cluster = None
-    if scheduler is None:
-        cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
-        )
+    cluster = None if scheduler else local_cluster(workers)
     client = Client(scheduler or cluster)
     try:
         yield client
@@ -194,6 +190,24 @@ def dask_client(workers: int, scheduler: str | None) -> Iterator[Client | None]:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+# Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536, so that they hand freed memory
+# back to the system at once. The model allocates and frees arrays every week, and with that
+# setting runs about 1.6 times slower (0.44 s against 0.28 s an evaluation, measured); workers
+# started here keep the C library's own, adaptive threshold.
+WORKER_ENVIRONMENT = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+
+
+def local_cluster(workers: int):
+    """A Dask cluster of ``workers`` single-threaded processes on this machine."""
+    import dask
+    from dask.distributed import LocalCluster
+
+    with dask.config.set(WORKER_ENVIRONMENT):
+        return LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
+        )
 
 
 def results_as_completed(client: Client, function: Callable, items: Sequence) -> Iterator:

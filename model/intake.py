@@ -30,44 +30,42 @@ class Intake(Process):
         cumulative = np.cumsum(model.region_shares)
         self.region_cumulative = cumulative[:-1] / cumulative[-1]  # region r when a uniform number falls in its band
 
-    def draw_week(self) -> tuple:
-        """This week's new court orders and licences: their rows, and the random numbers for
-        their characteristics (the arguments :func:`arrivals` takes after the population)."""
-        m, p = self.model, self.model.p
-        n_court = self.rng.poisson(p.court_order_starts_per_year * m.scale / 52)
-        n_release = self.rng.poisson(p.prison_releases_per_year * m.scale / 52)
-        m.count("court_starts", n_court)
-        m.count("prison_releases", n_release)
-        m.count("entries", n_court + n_release)
-        m.record_cohort_starts(n_court + n_release)
-        return self.new_people(n_court, n_release)
-
-    def new_people(self, n_court: int, n_release: int, in_progress: bool = False) -> tuple:
-        """Rows for ``n_court`` people starting court orders and ``n_release`` licences, and
-        their random numbers. ``in_progress`` makes them part-way through their orders (the
-        starting caseload): lengths are then length-biased and the weeks already served
-        uniform within them."""
-        p, rng, n = self.model.p, self.rng, n_court + n_release
-        shape = p.duration_gamma_shape + in_progress
-        return (
-            self.people.add(n), n_court, in_progress, rng.random((n, 9)), rng.gamma(shape, 1.0, n),
-            rng.gamma(p.risk_gamma_shape, 1.0 / p.risk_gamma_shape, n),
-        )
-
     def initial_population(self, n: int) -> None:
         """The caseload at the start of the warm-up: people part-way through their orders,
         each allocated a practitioner."""
         m, p = self.model, self.model.p
         court_weeks = p.court_order_starts_per_year * p.court_order_mean_weeks
         licence_weeks = p.prison_releases_per_year * (p.licence_minimum_weeks + p.licence_extra_mean_weeks)
-        n_court = self.rng.binomial(n, court_weeks / (court_weeks + licence_weeks))
+        rng = self.rng
+        n_court = rng.binomial(n, court_weeks / (court_weeks + licence_weeks))
         courts, release = m.courts.chance, m.release.chance
         arrived, *_ = arrivals(
-            self.people.arrays, *self.new_people(n_court, n - n_court, in_progress=True), self.region_cumulative,
-            m.same_provider, courts.origin, courts.take(4), release.origin, release.take(7), m.offending.schedule.salt(),
-            m.week, p.record,
+            self.people.arrays, self.people.add(n), n_court, True, *characteristics_draws(rng, n, True, p.record),
+            self.region_cumulative, m.same_provider, courts.origin, courts.take(4), release.origin, release.take(7),
+            m.offending.schedule.salt(), m.week, p.record,
         )
         m.allocation.allocate(arrived)
+
+
+@numba.njit(cache=True)
+def arrival_counts(rng, scale, P):  # pragma: no cover - compiled
+    """This week's numbers of court orders starting and of prisoners released onto licence
+    (Poisson, from the intake process's generator for the week)."""
+    p = P[0]
+    return rng.poisson(p.court_order_starts_per_year * scale / 52), rng.poisson(p.prison_releases_per_year * scale / 52)
+
+
+@numba.njit(cache=True)
+def characteristics_draws(rng, n, in_progress, P):  # pragma: no cover - compiled
+    """The random numbers of ``n`` new people's characteristics (see :func:`_characteristics`):
+    nine uniform numbers each, and gamma numbers for order length and individual risk.
+    ``in_progress`` people are part-way through their orders (the starting caseload), so
+    their lengths are length-biased (shape one more)."""
+    p = P[0]
+    return (
+        rng.random((n, 9)), rng.gamma(p.duration_gamma_shape + in_progress, 1.0, n),
+        rng.gamma(p.risk_gamma_shape, 1.0 / p.risk_gamma_shape, n),
+    )
 
 
 @numba.njit(cache=True)

@@ -17,13 +17,13 @@ from .courts import Courts, review
 from .deaths import Deaths, die
 from .drug_use import DrugUse, transitions
 from .exits import Exits, leave
-from .intake import Intake, arrivals
+from .intake import Intake, arrival_counts, arrivals, characteristics_draws
 from .levers import Lever
-from .offending import FOLLOW_UP_WEEKS, RATE_PARAMETERS, Offending, offend
+from .offending import FOLLOW_UP_WEEKS, RATE_PARAMETERS, Offending, count_offences, offend
 from .parameters import ParameterError, ParameterSet
 from .people import (
-    ACTIVE, DRR, DRUG_USE, EVER_TESTED, IDENTIFIED, IN_CUSTODY, IN_TREATMENT, PRACTITIONER, PROBLEMATIC, RATE_TOTALS, REGION,
-    SUPERVISED, UID, WAITING, Population,
+    ACTIVE, DRR, DRUG_USE, EVER_TESTED, IDENTIFIED, IN_CUSTODY, IN_TREATMENT, N_FREE, NEXT_UID, PRACTITIONER, PROBLEMATIC,
+    RATE_TOTALS, REGION, SUPERVISED, UID, WAITING, Population, _take, _vacate,
 )
 from .regions import Region, default_regions
 from .release import PrisonRelease
@@ -46,8 +46,6 @@ FLOWS = (
     "remissions", "relapses", "practitioners_hired", "practitioners_trained",
     *COST_LINES,
 )
-MONEY_AND_EXPECTED = (*COST_LINES, "offences_acquisitive_drug_driven")  # recorded as floats
-COUNTED_FLOWS = tuple(name for name in FLOWS if name not in MONEY_AND_EXPECTED)
 STOCKS = (
     "supervised", "drug_need", "identified", "known_users", "known_users_ever_tested", "in_treatment",
     "waiting_list", "on_drr", "followed_up", "in_custody", "practitioners", "caseload_mean", "caseload_max",
@@ -119,7 +117,7 @@ class ProbationModel(mesa.Model):
         self.same_provider = np.array([r.same_provider for r in self.regions])
 
         self.week = -int(self.p.warmup_weeks)
-        self.tally: defaultdict[str, float] = defaultdict(float)
+        self.tally: defaultdict[str, int] = defaultdict(int)  # what Python counts in the week: see PYTHON_FLOWS
         self._cohort_starts = np.zeros(0, dtype=np.int64)
         self._cohort_reoffenders = np.zeros(0, dtype=np.int64)
         self.people = Population(capacity=int(self.p.supervised_initial * self.scale * 1.3) + 64)
@@ -161,29 +159,32 @@ class ProbationModel(mesa.Model):
     # ------------------------------------------------------------------ the week
     def step(self) -> None:
         """Simulate one week and record it."""
-        self._simulate_week()
-        self.record = self._week_record()
+        self.record = self._week_record(*self._simulate_week())
         self.datacollector.collect(self)
 
-    def _simulate_week(self) -> None:
+    def _simulate_week(self) -> tuple[np.ndarray, np.ndarray]:
+        """The week's counts and stocks, as the compiled week returns them (see :func:`_week`)."""
         self.tally.clear()
         self._new_week_of_random_numbers()
         self._apply_levers()
         self.allocation.prepare_week()
-        new_people = self.intake.draw_week()
-        allocation, treatment = self.allocation, self.treatment
-        counts, rates, removed = _week(
-            self.people.arrays, *new_people, self.intake.region_cumulative, self.same_provider, self.caseload,
-            allocation.employed, allocation.staff_by_region(), allocation.region_of, allocation.trained, treatment.places(),
-            treatment.quality(), self.cohort_reoffenders_through_this_week(), self._stream_bases, self.week, self.p.record,
-        )
-        for name, n in zip(WEEK_COUNTS, counts.tolist()):
-            self.tally[name] += n
-        self.tally["entries"] += self.tally["returns_from_custody"]
-        self.offending.count_offences(self.tally.pop("proven_acquisitive"), self.tally.pop("proven"), rates)
-        self.people.remove(removed)
-        self.costs.step()
+        people, allocation, treatment = self.people, self.allocation, self.treatment
+        expected = (self.p.court_order_starts_per_year + self.p.prison_releases_per_year) * self.scale / 52
+        people.reserve(int(expected + 10 * np.sqrt(expected)) + 64)  # a shortfall, all but impossible, is handled below
+        while True:
+            short, counts, values = _week(
+                people.arrays, people.free_rows, people.counters, people._resets, people.row_of_uid, self.intake.rng,
+                self.scale, self.intake.region_cumulative, self.same_provider, self.caseload, allocation.employed,
+                allocation.staff_by_region(), allocation.region_of, allocation.trained, treatment.places(), treatment.quality(),
+                self.offending.rng, self._cohort_array("_cohort_starts"), self._cohort_array("_cohort_reoffenders"),
+                self._stream_bases, self.week, self.p.record,
+            )
+            if not short:
+                break
+            people.reserve(short)  # more new people than free rows: nothing was changed, so begin the week again
+            self.intake.chance.rewind()
         self.week += 1
+        return counts, values
 
     def _new_week_of_random_numbers(self) -> None:
         for process in self.processes:
@@ -203,7 +204,7 @@ class ProbationModel(mesa.Model):
         for _ in range(int(weeks)):
             self.step()
 
-    def count(self, name: str, n: float) -> None:
+    def count(self, name: str, n: int) -> None:
         """Add ``n`` to this week's tally of ``name``."""
         self.tally[name] += n
 
@@ -222,28 +223,23 @@ class ProbationModel(mesa.Model):
             self.offending.reschedule(np.flatnonzero(self.people.active))
 
     # ------------------------------------------------------------------ records
-    def _week_record(self) -> dict[str, float]:
-        """The week just simulated: its flows (tallies) and the stocks at its end."""
-        tally = self.tally
-        record = {name: int(tally[name]) if name in tally else 0 for name in COUNTED_FLOWS}
-        record.update({name: float(tally.get(name, 0.0)) for name in MONEY_AND_EXPECTED})
-        record.update(zip(PEOPLE_STOCKS, _stocks(self.people.arrays)))
-        record.update(zip(STAFF_STOCKS, _staff_stocks(self.caseload, self.allocation.employed, self.p.caseload_cap)))
+    def _week_record(self, counts: np.ndarray, values: np.ndarray) -> dict[str, float]:
+        """The week just simulated: its flows and the stocks at its end, with its costs."""
+        record = dict.fromkeys(PYTHON_FLOWS, 0)
+        record.update(zip(WEEK_COUNTS, counts.tolist()))
+        record.update(zip(WEEK_VALUES, values.tolist()))
+        for name, n in self.tally.items():  # counted in Python this week (workforce changes)
+            record[name] += n
+        self.costs.step(record)
         record["treatment_places"] = int(self.treatment.places().sum())
         return record
 
-    def record_cohort_starts(self, n: int) -> None:
-        """Count this week's entrants for the one-year proven reoffending measure."""
-        if self.week < 0:
-            return
-        self._cohort_starts = _grown(self._cohort_starts, self.week + 1)
-        self._cohort_starts[self.week] += n
-
-    def cohort_reoffenders_through_this_week(self) -> np.ndarray:
-        """The count of first proven reoffences within a year by the week people started,
-        long enough for everyone who has started so far (the offending process adds to it)."""
-        self._cohort_reoffenders = _grown(self._cohort_reoffenders, max(self.week, 0) + 1)
-        return self._cohort_reoffenders
+    def _cohort_array(self, name: str) -> np.ndarray:
+        """Counts by start week for the one-year proven reoffending measure (``_cohort_starts``
+        or ``_cohort_reoffenders``), long enough for everyone who starts up to this week."""
+        array = _grown(getattr(self, name), max(self.week, 0) + 1)
+        setattr(self, name, array)
+        return array
 
     def cohort_reoffending(self) -> pd.DataFrame:
         """One-year proven reoffending rate of each yearly cohort of starts (MoJ definition).
@@ -269,80 +265,6 @@ class ProbationModel(mesa.Model):
     DRUG_USE_STREAM, OFFENDING_STREAM, SCHEDULE_STREAM, COMPLIANCE_STREAM, DEATHS_STREAM, EXITS_STREAM,
 ) = range(13)
 KERNEL_CALLS = 2**32  # the compiled week numbers its calls from here, clear of calls made from Python that week
-
-# What the compiled week counts, in the order it returns them (two rules count referrals).
-WEEK_COUNTS = (
-    "returns_from_custody", "pre_sentence_reports", "drug_assessments", "drrs_issued", "releases_in_treatment",
-    "identifications", "referrals", "treatment_starts", "treatment_dropouts", "treatment_completions",
-    "drr_treatment_starts", "release_pickups", "release_retained_12w", "drr_completions", "drr_revocations", "tests",
-    "positive_tests", "referrals", "remissions", "relapses", "proven_acquisitive", "proven", "deaths", "drug_deaths",
-    "deaths_after_supervision", "drug_deaths_after_supervision", "breaches", "resentenced", "exits", "orders_ended",
-    "drr_ended_early", "recalls", "custody_receptions",
-)
-
-
-@numba.njit(cache=True)
-def _week(
-    people, new, n_court, in_progress, u, length_gamma, risk_gamma, region_cumulative, same_provider, caseload, employed,
-    staff, region_of, trained, places, quality, cohort_reoffenders, stream_bases, week, P,
-):  # pragma: no cover - compiled
-    """One week of the nine processes, in order, compiled as one call (see
-    :meth:`ProbationModel.step`). ``new`` and the arrays after it are the week's new
-    people and their random numbers (:meth:`model.intake.Intake.draw_week`). Returns the
-    counts of :data:`WEEK_COUNTS`, everyone's summed offending rates as the offending
-    process found them, and the rows of people leaving the model."""
-    o = np.empty(stream_bases.size, dtype=np.uint64)
-    for k in range(stream_bases.size):
-        o[k] = origin_of(stream_bases[k], week)
-    first = KERNEL_CALLS
-    schedule = o[SCHEDULE_STREAM]
-    # 1 intake from court and prison (courts' stream calls 1-4, release 1-7)
-    arrived, returns, reports, assessments, drrs, treated_at_release = arrivals(
-        people, new, n_court, in_progress, u, length_gamma, risk_gamma, region_cumulative, same_provider, o[COURTS_STREAM], first,
-        o[RELEASE_STREAM], first, salt_of(schedule, first + 1), week, P,
-    )
-    # 2 allocation to practitioners, and their workload and skill factors
-    allocate_rows(
-        arrived, salt_of(o[ALLOCATION_STREAM], first + 1), people[UID], people[REGION], people[PRACTITIONER], staff, region_of,
-        caseload, int(P[0].caseload_cap), places.size,
-    )
-    workload, skill = factors(caseload, employed, trained, P)
-    # 3 identification and referral
-    identifications, referrals = identify_and_refer(people, skill, o[SUPERVISION_STREAM], first, week, P)
-    # 4 treatment admission, drop-out and completion; then the courts' review of DRRs
-    treatment = treat(people, places, o[TREATMENT_STREAM], first, salt_of(schedule, first + 2), quality, week, P)
-    drr_completions, drr_revocations = review(people, salt_of(o[COURTS_STREAM], first + 5), week, P)
-    # 5 drug testing
-    tests, positive, referrals_after_test = test(people, workload, o[TESTING_STREAM], first, week, P)
-    # 6 drug use transitions
-    changed, remissions = transitions(people, salt_of(o[DRUG_USE_STREAM], first + 1), salt_of(schedule, first + 3), week, P)
-    # 7 offending, breach and recall
-    rates = people[RATE_TOTALS].copy()
-    compliance_salt = salt_of(o[COMPLIANCE_STREAM], first + 1)
-    proven_acquisitive, proven, _ = offend(people, cohort_reoffenders, o[OFFENDING_STREAM], first, compliance_salt, week, P)
-    # 8 deaths
-    died = die(people, o[DEATHS_STREAM], first, week, P)
-    # 9 exits
-    removed, exited = leave(people, caseload, o[EXITS_STREAM], first, salt_of(schedule, first + 4), week, P)
-    counts = np.array((
-        returns, reports, assessments, drrs, treated_at_release, identifications, referrals, *treatment, drr_completions,
-        drr_revocations, tests, positive, referrals_after_test, remissions, changed - remissions, proven_acquisitive, proven,
-        *died, *exited,
-    ))
-    return counts, (rates[0], rates[1], rates[2]), removed
-
-
-class WeeklyCollector(mesa.DataCollector):
-    """Mesa's ``DataCollector`` with the same frames and API, collecting the week's record
-    directly: its values are plain numbers, so the reporter call and deep copy per column
-    that Mesa makes for arbitrary reporters are not needed."""
-
-    def collect(self, model: ProbationModel) -> None:
-        if hasattr(self, "_collection_steps"):
-            self._collection_steps.append(model.time)
-        for name, values in self.model_vars.items():
-            values.append(model.record[name])
-
 
 PEOPLE_STOCKS = (
     "supervised", "drug_need", "identified", "known_users", "known_users_ever_tested", "in_treatment", "waiting_list",
@@ -390,6 +312,95 @@ def _staff_stocks(caseload, employed, cap):  # pragma: no cover - compiled
             over_cap += caseload[s] > cap
             over_70 += caseload[s] > 70
     return staff, total / staff if staff else 0.0, largest, over_cap, over_70
+
+
+# What the compiled week returns: counts (whole numbers) and values, in this order; then what
+# Python counts (workforce changes) and the costs it prices from them.
+WEEK_COUNTS = (
+    "court_starts", "prison_releases", "entries", "returns_from_custody", "pre_sentence_reports", "drug_assessments",
+    "drrs_issued", "releases_in_treatment", "identifications", "referrals", "treatment_starts", "treatment_dropouts",
+    "treatment_completions", "drr_treatment_starts", "release_pickups", "release_retained_12w", "drr_completions",
+    "drr_revocations", "tests", "positive_tests", "remissions", "relapses", "offences_acquisitive", "offences_other",
+    "proven_reoffences", "deaths", "drug_deaths", "deaths_after_supervision", "drug_deaths_after_supervision", "breaches",
+    "resentenced", "exits", "orders_ended", "drr_ended_early", "recalls", "custody_receptions",
+    *PEOPLE_STOCKS, STAFF_STOCKS[0], *STAFF_STOCKS[2:],
+)
+WEEK_VALUES = ("offences_acquisitive_drug_driven", STAFF_STOCKS[1])
+PYTHON_FLOWS = ("practitioners_hired", "practitioners_trained")
+
+
+@numba.njit(cache=True)
+def _week(
+    people, free_rows, counters, resets, row_of_uid, intake_rng, scale, region_cumulative, same_provider, caseload, employed,
+    staff, region_of, trained, places, quality, offending_rng, cohort_starts, cohort_reoffenders, stream_bases, week, P,
+):  # pragma: no cover - compiled
+    """One week of the nine processes, in order, compiled as one call (see
+    :meth:`ProbationModel.step`), then the rows of people who left are freed and the stocks
+    counted. Returns 0 and the :data:`WEEK_COUNTS` and :data:`WEEK_VALUES`; or, having
+    changed nothing, the number of new people when there are fewer free rows than that
+    (the caller makes room and begins the week again)."""
+    n_court, n_release = arrival_counts(intake_rng, scale, P)
+    n = n_court + n_release
+    if n > counters[N_FREE] or counters[NEXT_UID] + n > row_of_uid.size:
+        return n, np.zeros(0, dtype=np.int64), np.zeros(0)
+    o = np.empty(stream_bases.size, dtype=np.uint64)
+    for k in range(stream_bases.size):
+        o[k] = origin_of(stream_bases[k], week)
+    first = KERNEL_CALLS
+    schedule = o[SCHEDULE_STREAM]
+    # 1 intake from court and prison (courts' stream calls 1-4, release 1-7)
+    new = _take(n, free_rows, counters, resets, people[UID], people[ACTIVE], row_of_uid)
+    if week >= 0:
+        cohort_starts[week] += n
+    arrived, returns, reports, assessments, drrs, treated_at_release = arrivals(
+        people, new, n_court, False, *characteristics_draws(intake_rng, n, False, P), region_cumulative, same_provider,
+        o[COURTS_STREAM], first, o[RELEASE_STREAM], first, salt_of(schedule, first + 1), week, P,
+    )
+    # 2 allocation to practitioners, and their workload and skill factors
+    allocate_rows(
+        arrived, salt_of(o[ALLOCATION_STREAM], first + 1), people[UID], people[REGION], people[PRACTITIONER], staff, region_of,
+        caseload, int(P[0].caseload_cap), places.size,
+    )
+    workload, skill = factors(caseload, employed, trained, P)
+    # 3 identification and referral
+    identifications, referrals = identify_and_refer(people, skill, o[SUPERVISION_STREAM], first, week, P)
+    # 4 treatment admission, drop-out and completion; then the courts' review of DRRs
+    treatment = treat(people, places, o[TREATMENT_STREAM], first, salt_of(schedule, first + 2), quality, week, P)
+    drr_completions, drr_revocations = review(people, salt_of(o[COURTS_STREAM], first + 5), week, P)
+    # 5 drug testing
+    tests, positive, referrals_after_test = test(people, workload, o[TESTING_STREAM], first, week, P)
+    # 6 drug use transitions
+    changed, remissions = transitions(people, salt_of(o[DRUG_USE_STREAM], first + 1), salt_of(schedule, first + 3), week, P)
+    # 7 offending, breach and recall
+    rates = people[RATE_TOTALS].copy()
+    compliance_salt = salt_of(o[COMPLIANCE_STREAM], first + 1)
+    proven_acquisitive, proven, _ = offend(people, cohort_reoffenders, o[OFFENDING_STREAM], first, compliance_salt, week, P)
+    acquisitive, other, drug_driven = count_offences(offending_rng, proven_acquisitive, proven, rates, P)
+    # 8 deaths
+    died = die(people, o[DEATHS_STREAM], first, week, P)
+    # 9 exits
+    removed, exited = leave(people, caseload, o[EXITS_STREAM], first, salt_of(schedule, first + 4), week, P)
+    _vacate(people, removed, row_of_uid, free_rows, counters)
+    staff_stocks = _staff_stocks(caseload, employed, P[0].caseload_cap)
+    counts = np.array((
+        n_court, n_release, n + returns, returns, reports, assessments, drrs, treated_at_release, identifications,
+        referrals + referrals_after_test, *treatment, drr_completions, drr_revocations, tests, positive, remissions,
+        changed - remissions, acquisitive, other, proven, *died, *exited, *_stocks(people), staff_stocks[0], staff_stocks[2],
+        staff_stocks[3], staff_stocks[4],
+    ))
+    return 0, counts, np.array((drug_driven, staff_stocks[1]))
+
+
+class WeeklyCollector(mesa.DataCollector):
+    """Mesa's ``DataCollector`` with the same frames and API, collecting the week's record
+    directly: its values are plain numbers, so the reporter call and deep copy per column
+    that Mesa makes for arbitrary reporters are not needed."""
+
+    def collect(self, model: ProbationModel) -> None:
+        if hasattr(self, "_collection_steps"):
+            self._collection_steps.append(model.time)
+        for name, values in self.model_vars.items():
+            values.append(model.record[name])
 
 
 def _grown(array: np.ndarray, size: int) -> np.ndarray:

@@ -57,19 +57,6 @@ class Offending(Process):
         """Store new rates for people whose state has changed; draw their next proven offence."""
         reschedule_rows(self.people.arrays, idx, self.model.week, self.schedule.salt(), self.model.p.record)
 
-    def count_offences(self, proven_acquisitive: int, proven: int, rates: tuple[float, float, float]) -> None:
-        """Count the week's offences: the proven ones (from :func:`offend`) and the never
-        proven, one Poisson draw each at everyone's summed rate (``rates``: acquisitive,
-        drug-driven acquisitive and other offences a week)."""
-        m, p = self.model, self.model.p
-        acquisitive_rate, drug_driven_rate, other_rate = rates
-        acquisitive = proven_acquisitive + self.rng.poisson(acquisitive_rate * (1 - p.proven_share_acquisitive))
-        other = proven - proven_acquisitive + self.rng.poisson(other_rate * (1 - p.proven_share_other))
-        m.count("offences_acquisitive", acquisitive)
-        m.count("offences_other", other)
-        drug_driven_share = drug_driven_rate / acquisitive_rate if acquisitive_rate > 0 else 0.0
-        m.count("offences_acquisitive_drug_driven", acquisitive * drug_driven_share)
-        m.count("proven_reoffences", proven)
 
 @numba.njit(cache=True)
 def offend(people, cohort_reoffenders, origin, calls, compliance_salt, week, P):  # pragma: no cover - compiled
@@ -130,6 +117,21 @@ def offend(people, cohort_reoffenders, origin, calls, compliance_salt, week, P):
         if draw(uid[i], compliance_salt) < chance:
             leaving[i] = RECALLED if route[i] == LICENCE else BREACHED
     return proven_acquisitive, proven, calls
+
+
+@numba.njit(cache=True)
+def count_offences(rng, proven_acquisitive, proven, rates, P):  # pragma: no cover - compiled
+    """The week's offences: the proven ones (from :func:`offend`) and the never proven, one
+    Poisson draw each (the offending process's generator for the week) at everyone's
+    summed rate (``rates``: acquisitive, drug-driven acquisitive and other offences a week,
+    as :func:`offend` found them). Returns acquisitive and other offences, and the expected
+    number of acquisitive offences that were drug-driven."""
+    p = P[0]
+    acquisitive_rate, drug_driven_rate, other_rate = rates[0], rates[1], rates[2]
+    acquisitive = proven_acquisitive + rng.poisson(max(acquisitive_rate * (1 - p.proven_share_acquisitive), 0.0))
+    other = proven - proven_acquisitive + rng.poisson(max(other_rate * (1 - p.proven_share_other), 0.0))
+    drug_driven_share = drug_driven_rate / acquisitive_rate if acquisitive_rate > 0 else 0.0
+    return acquisitive, other, acquisitive * drug_driven_share
 
 
 @numba.njit(cache=True)

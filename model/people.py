@@ -77,6 +77,7 @@ FIELDS: dict[str, tuple[type, object]] = {
 ) = range(len(FIELDS))
 RATE_TOTALS = len(FIELDS)  # Population.arrays ends with the summed rate_acquisitive, rate_drug_driven, rate_other
 MAX_UID = 2**31 - 1  # uids are int32, which halves what the weekly passes read
+N_FREE, NEXT_UID = 0, 1  # positions in Population.counters, which compiled code updates in place
 
 
 class Population:
@@ -89,8 +90,8 @@ class Population:
 
     def __init__(self, capacity: int = 1024):
         self.capacity = 0
-        self.next_uid = 0
-        self.free = np.empty(0, dtype=np.int64)
+        self.counters = np.zeros(2, dtype=np.int64)  # free rows and the next uid (see N_FREE, NEXT_UID)
+        self.free_rows = np.empty(0, dtype=np.int64)  # a stack: the first counters[N_FREE] are free
         self.row_of_uid = np.full(1024, -1, dtype=np.int64)  # -1: no longer in the model
         self.rate_totals = np.zeros(3)  # everyone's summed offending rates, kept up to date as rates change
         self._columns: dict[np.dtype, list[str]] = {}
@@ -111,7 +112,11 @@ class Population:
             self._blocks[dtype] = block
         self._bind_columns()
         added = np.arange(new_capacity - 1, self.capacity - 1, -1, dtype=np.int64)
-        self.free = np.concatenate([added, self.free])
+        free_rows = np.empty(new_capacity, dtype=np.int64)
+        free_rows[: added.size] = added
+        free_rows[added.size : added.size + self.n_free] = self.free
+        self.free_rows = free_rows
+        self.counters[N_FREE] += added.size
         self.capacity = new_capacity
 
     def _bind_columns(self) -> None:
@@ -130,10 +135,22 @@ class Population:
         self.__dict__.update(state)
         self._bind_columns()
 
-    def add(self, n: int) -> np.ndarray:
-        """Take ``n`` free rows for new people, every field at its default; returns their
-        row indices."""
-        if n > self.free.size:
+    @property
+    def next_uid(self) -> int:
+        return int(self.counters[NEXT_UID])
+
+    @property
+    def n_free(self) -> int:
+        return int(self.counters[N_FREE])
+
+    @property
+    def free(self) -> np.ndarray:
+        """The free rows."""
+        return self.free_rows[: self.n_free]
+
+    def reserve(self, n: int) -> None:
+        """Make room for ``n`` more people: free rows, and uids to give them."""
+        if n > self.n_free:
             self._grow(self.capacity + n)
         if self.next_uid + n > MAX_UID:
             raise OverflowError(f"more than {MAX_UID:,} people over the run: uids are int32")
@@ -141,16 +158,16 @@ class Population:
             grown = np.full(max(2 * self.row_of_uid.size, self.next_uid + n), -1, dtype=np.int64)
             grown[: self.row_of_uid.size] = self.row_of_uid
             self.row_of_uid = grown
-        idx = self.free[self.free.size - n :]
-        self.free = self.free[: self.free.size - n]
-        _enter(idx, self._resets, self.uid, self.active, self.row_of_uid, self.next_uid)
-        self.next_uid += n
-        return idx
+
+    def add(self, n: int) -> np.ndarray:
+        """Take ``n`` free rows for new people, every field at its default; returns their
+        row indices."""
+        self.reserve(n)
+        return _take(n, self.free_rows, self.counters, self._resets, self.uid, self.active, self.row_of_uid)
 
     def remove(self, idx: np.ndarray) -> None:
         """Free the rows of people who have left the model."""
-        _vacate(self.arrays, idx, self.row_of_uid)
-        self.free = np.concatenate([self.free, idx.astype(np.int64)])
+        _vacate(self.arrays, idx, self.row_of_uid, self.free_rows, self.counters)
 
     @property
     def n_supervised(self) -> int:
@@ -167,24 +184,31 @@ class Population:
 
 
 @numba.njit(cache=True)
-def _enter(idx, blocks, uid, active, row_of_uid, first_uid):  # pragma: no cover - compiled
-    """New people in rows ``idx``: every field at its default (``blocks`` holds a (block,
-    defaults) pair per type), then uids from ``first_uid`` on, and active."""
+def _take(n, free_rows, counters, blocks, uid, active, row_of_uid):  # pragma: no cover - compiled
+    """Rows for ``n`` new people, taken from the top of the free stack (the caller has made
+    room: :meth:`Population.reserve`): every field at its default (``blocks`` holds a
+    (block, defaults) pair per type), then the next uids, and active."""
+    top = counters[N_FREE]
+    idx = free_rows[top - n : top].copy()
+    counters[N_FREE] = top - n
     for pair in literal_unroll(blocks):
         block, defaults = pair[0], pair[1]
         for k in range(block.shape[0]):
             for i in idx:
                 block[k, i] = defaults[k]
-    for j in range(idx.size):
+    first_uid = counters[NEXT_UID]
+    for j in range(n):
         uid[idx[j]] = first_uid + j
         row_of_uid[first_uid + j] = idx[j]
         active[idx[j]] = True
+    counters[NEXT_UID] = first_uid + n
+    return idx
 
 
 @numba.njit(cache=True)
-def _vacate(people, rows, row_of_uid):  # pragma: no cover - compiled
-    """Take people out of every weekly process and out of the rate totals; their rows
-    are then free."""
+def _vacate(people, rows, row_of_uid, free_rows, counters):  # pragma: no cover - compiled
+    """Take people out of every weekly process and out of the rate totals; their rows go
+    on the free stack."""
     uid, totals = people[UID], people[RATE_TOTALS]
     rates = (people[RATE_ACQUISITIVE], people[RATE_DRUG_DRIVEN], people[RATE_OTHER])
     for i in rows:
@@ -197,6 +221,8 @@ def _vacate(people, rows, row_of_uid):  # pragma: no cover - compiled
         for k in range(3):
             totals[k] -= rates[k][i]
             rates[k][i] = 0.0
+        free_rows[counters[N_FREE]] = i
+        counters[N_FREE] += 1
 
 
 @numba.njit(cache=True)

@@ -113,6 +113,11 @@ class Chance:
             self._generator_week = self.week
         return self._generator
 
+    def rewind(self) -> None:
+        """Start this week's generator again from the week's first number (for a week that is
+        begun again: see :meth:`model.model.ProbationModel._simulate_week`)."""
+        self._generator_week = None
+
     def take(self, calls: int) -> int:
         """Reserve the next ``calls`` calls for a kernel, which keys them with
         :func:`salt_of` from :attr:`origin` and the number returned plus 1 to ``calls``."""

@@ -111,10 +111,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="sensitivity", help="output folder name under outputs/")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--scheduler")
+    parser.add_argument("--batch", type=int, default=4, help="evaluations per Dask task (default 4)")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
-    if args.scale <= 0 or args.years <= 0 or args.trajectories < 2 or args.n < 2:
-        raise UsageError("need --scale > 0, --years > 0, --trajectories >= 2 and --n >= 2")
+    if args.scale <= 0 or args.years <= 0 or args.trajectories < 2 or args.n < 2 or args.batch < 1:
+        raise UsageError("need --scale > 0, --years > 0, --trajectories >= 2, --n >= 2 and --batch >= 1")
 
     base = ParameterSet.load()
     scenario = ScenarioLibrary(base=base).get(args.scenario)
@@ -126,7 +127,9 @@ def main(argv: list[str] | None = None) -> int:
     function = ScenarioOutcomes(scenario, args.scale, int(round(args.years * 52)), args.seed, base.discount_rate)
     outputs = list(function.outputs)
     cache = OUTPUTS / ".cache" / "sensitivity" / "evaluations.jsonl"
-    evaluator = lambda names: Evaluator(function, names, outputs, cache, args.workers, args.scheduler, not args.no_progress)  # noqa: E731
+    evaluator = lambda names: Evaluator(  # noqa: E731
+        function, names, outputs, cache, args.workers, args.scheduler, not args.no_progress, args.batch
+    )
     clock = time.perf_counter()
     morris_table = sobol_table = None
     if args.method in ("morris", "both"):

@@ -3,7 +3,9 @@
     python benchmarks/speed.py [--weeks 520] [--reference-weeks 52] [--scale 1.0]
 
 Both run in this one process, one after the other, so their ratio is measured under the
-same conditions (these machines are noisy: compare ratios, not seconds). The model's
+same conditions (these machines are noisy: compare ratios, not seconds). The model uses every
+core at full scale (parallel passes over everyone, and the next week's new people drawn on
+another thread); it is also timed on one core, for the ratio. The model's
 compiled kernels are loaded from Numba's cache (compiled on first use) before timing; that
 one-off cost per process is printed separately. Peak memory is
 measured with tracemalloc (Python and NumPy allocations) for each model separately.
@@ -18,6 +20,8 @@ import sys
 import time
 import tracemalloc
 from pathlib import Path
+
+import numba
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -68,6 +72,12 @@ def main() -> int:
     total = build + per_week * args.weeks
     print(f"ProbationModel  : set-up and warm-up {build:6.2f} s, {per_week * 1000:7.2f} ms/week, "
           f"{args.weeks} weeks in {per_week * args.weeks:5.2f} s (total {total:5.2f} s), {n:,} supervised")
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    _, one_core_per_week, _ = timed(ours, 104)
+    numba.set_num_threads(threads)
+    print(f"ProbationModel on one core: {one_core_per_week * 1000:7.2f} ms/week over 104 weeks "
+          f"({one_core_per_week / per_week:.2f}x the time on {threads} cores)")
     ref_build, ref_per_week, ref_n = timed(reference, args.reference_weeks)
     print(f"Mesa per-agent  : set-up {ref_build:6.2f} s, {ref_per_week * 1000:7.2f} ms/week over {args.reference_weeks} weeks, "
           f"{ref_n:,} supervised")

@@ -14,6 +14,7 @@ from .people import (
     ACTIVE, DIED, DRUG_USE, FEMALE, IN_CUSTODY, LEAVING, NALOXONE, NONPROBLEMATIC, OST, PROBLEMATIC, RELEASE_WEEK,
     SEVERITY, SUPERVISED, UID, rows_where,
 )
+from .passes import every_core
 from .process import Process
 from .streams import draw, salt_of, within_upper
 
@@ -41,8 +42,7 @@ def die(people, origin, first_call, week, P):  # pragma: no cover - compiled
         * max(p.drug_death_rr_female, 1.0) + other
     )
     candidates = np.empty(active.size, dtype=np.bool_)
-    for i in range(active.size):
-        candidates[i] = active[i] & ~in_custody[i] & (draw(uid[i], death_salt) < upper)
+    _in_community(candidates, active, in_custody, uid, death_salt, upper)
     deaths, drug_deaths, deaths_after, drug_deaths_after = 0, 0, 0, 0
     for i in rows_where(candidates):
         use = drug_use[i]
@@ -67,3 +67,11 @@ def die(people, origin, first_call, week, P):  # pragma: no cover - compiled
             deaths_after += 1
             drug_deaths_after += drug_related
     return deaths, drug_deaths, deaths_after, drug_deaths_after
+
+
+@every_core
+def _in_community(candidates, active, in_custody, uid, salt, bound):  # pragma: no cover - compiled
+    """Candidates for death: people in the community whose draw falls below ``bound`` (one pass
+    over everyone: see :mod:`model.passes`)."""
+    for i in numba.prange(active.size):
+        candidates[i] = active[i] & ~in_custody[i] & (draw(uid[i], salt) < bound)

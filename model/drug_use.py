@@ -12,6 +12,7 @@ import numpy as np
 
 from .offending import reschedule_rows
 from .people import ACTIVE, DRUG_USE, IN_CUSTODY, IN_TREATMENT, LAST_TEST, NO_USE, NONPROBLEMATIC, PROBLEMATIC, UID, rows_where
+from .passes import every_core
 from .process import Process
 from .streams import draw
 
@@ -32,8 +33,7 @@ def transitions(people, salt, schedule_salt, week, P):  # pragma: no cover - com
     boost = 1 + p.testing_deterrence
     bound = max(max(p.remission_in_treatment_per_week, p.remission_untreated_per_week) * boost, p.relapse_per_week)
     candidates = np.empty(active.size, dtype=np.bool_)
-    for i in range(active.size):
-        candidates[i] = active[i] & ~in_custody[i] & (drug_use[i] != NO_USE) & (draw(uid[i], salt) < bound)
+    _users_in_community(candidates, active, in_custody, drug_use, uid, salt, bound)
     rows = rows_where(candidates)
     changed = np.empty(rows.size, dtype=np.int64)
     n_changed, remissions = 0, 0
@@ -53,3 +53,11 @@ def transitions(people, salt, schedule_salt, week, P):  # pragma: no cover - com
             n_changed += 1
     reschedule_rows(people, changed[:n_changed], week, schedule_salt, P)
     return n_changed, remissions
+
+
+@every_core
+def _users_in_community(candidates, active, in_custody, drug_use, uid, salt, bound):  # pragma: no cover - compiled
+    """Candidates for a change of drug use: users in the community whose draw falls below
+    ``bound`` (one pass over everyone: see :mod:`model.passes`)."""
+    for i in numba.prange(active.size):
+        candidates[i] = active[i] & ~in_custody[i] & (drug_use[i] != NO_USE) & (draw(uid[i], salt) < bound)

@@ -200,14 +200,25 @@ WORKER_ENVIRONMENT = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD
 
 
 def local_cluster(workers: int):
-    """A Dask cluster of ``workers`` single-threaded processes on this machine."""
+    """A Dask cluster of ``workers`` single-threaded processes on this machine: the model's
+    compiled passes too use one thread in each worker (a full-scale model otherwise runs
+    them on every core, and the workers already share the cores between them)."""
     import dask
-    from dask.distributed import LocalCluster
+    from dask.distributed import Client, LocalCluster, WorkerPlugin
+
+    class OneThreadEach(WorkerPlugin):
+        def setup(self, worker) -> None:
+            import numba
+
+            numba.set_num_threads(1)
 
     with dask.config.set(WORKER_ENVIRONMENT):
-        return LocalCluster(
+        cluster = LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
         )
+    with Client(cluster) as client:
+        client.register_plugin(OneThreadEach(), name="one-thread-each")
+    return cluster
 
 
 def results_as_completed(client: Client, function: Callable, items: Sequence) -> Iterator:

@@ -20,6 +20,7 @@ from .people import (
     LEAVING, LICENCE, ORDER_ENDS, OST, PRACTITIONER, RECALLED, RELEASE_WEEK, ROUTE, START_WEEK, STAYS, SUPERVISED, UID,
     WAITING, rows_where,
 )
+from .passes import every_core
 from .process import Process
 from .streams import draw, salt_of
 
@@ -47,14 +48,13 @@ def back_on_licence(people, week, P):  # pragma: no cover - compiled
     return back
 
 
-@numba.njit(cache=True)
-def _leaving(people, week):  # pragma: no cover - compiled
+@every_core
+def _leaving(active, supervised, in_custody, leaving, end_week, start_week, week):  # pragma: no cover - compiled
     """Who leaves supervision or the model this week: those a process marked as leaving,
-    those whose order ends, and those whose one-year follow-up ends (one branch-free pass)."""
-    active, supervised, in_custody, leaving = people[ACTIVE], people[SUPERVISED], people[IN_CUSTODY], people[LEAVING]
-    end_week, start_week = people[END_WEEK], people[START_WEEK]
+    those whose order ends, and those whose one-year follow-up ends (one pass over
+    everyone: see :mod:`model.passes`)."""
     out = np.empty(active.size, dtype=np.bool_)
-    for i in range(active.size):
+    for i in numba.prange(active.size):
         stays = leaving[i] == STAYS
         ends = supervised[i] & (end_week[i] <= week)
         followed_up = ~supervised[i] & ~in_custody[i] & (start_week[i] <= week - (FOLLOW_UP_WEEKS - 1))
@@ -82,7 +82,7 @@ def leave(people, caseload, origin, first_call, schedule_salt, week, P):  # prag
     )
     log_stay_recall = np.log1p(-1.0 / max(p.custody_weeks_recall, 1.0))
     log_stay_breach = np.log1p(-1.0 / max(p.custody_weeks_breach, 1.0))
-    rows = rows_where(_leaving(people, week))
+    rows = rows_where(_leaving(people[ACTIVE], supervised, in_custody, leaving, end_week, start_week, week))
     to_custody = np.empty(rows.size, dtype=np.int64)
     removed = np.empty(rows.size, dtype=np.int64)
     n_to_custody, n_removed = 0, 0

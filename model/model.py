@@ -17,10 +17,11 @@ from .courts import Courts, review
 from .deaths import Deaths, die
 from .drug_use import DrugUse, transitions
 from .exits import Exits, leave
-from .intake import Intake, arrival_counts, arrivals, characteristics_draws
+from .intake import Intake, arrivals
 from .levers import Lever
 from .offending import FOLLOW_UP_WEEKS, RATE_PARAMETERS, Offending, count_offences, offend
 from .parameters import ParameterError, ParameterSet
+from .passes import every_core
 from .people import (
     ACTIVE, DRR, DRUG_USE, EVER_TESTED, IDENTIFIED, IN_CUSTODY, IN_TREATMENT, N_FREE, NEXT_UID, PRACTITIONER, PROBLEMATIC,
     RATE_TOTALS, REGION, SUPERVISED, UID, WAITING, Population, _take, _vacate,
@@ -120,7 +121,7 @@ class ProbationModel(mesa.Model):
         self.tally: defaultdict[str, int] = defaultdict(int)  # what Python counts in the week: see PYTHON_FLOWS
         self._cohort_starts = np.zeros(0, dtype=np.int64)
         self._cohort_reoffenders = np.zeros(0, dtype=np.int64)
-        self.people = Population(capacity=int(self.p.supervised_initial * self.scale * 1.3) + 64)
+        self.people = Population(capacity=int(self.p.supervised_initial * self.scale * CAPACITY_HEADROOM) + 64)
 
         self.intake = Intake(self)
         self.courts = Courts(self)
@@ -169,12 +170,12 @@ class ProbationModel(mesa.Model):
         self._apply_levers()
         self.allocation.prepare_week()
         people, allocation, treatment = self.people, self.allocation, self.treatment
-        expected = (self.p.court_order_starts_per_year + self.p.prison_releases_per_year) * self.scale / 52
-        people.reserve(int(expected + 10 * np.sqrt(expected)) + 64)  # a shortfall, all but impossible, is handled below
+        people.reserve(_rows_to_spare((self.p.court_order_starts_per_year + self.p.prison_releases_per_year) * self.scale / 52))
+        draws = self.intake.week_draws()
         while True:
             short, counts, values = _week(
-                people.arrays, people.free_rows, people.counters, people._resets, people.row_of_uid, self.intake.rng,
-                self.scale, self.intake.region_cumulative, self.same_provider, self.caseload, allocation.employed,
+                people.arrays, people.free_rows, people.counters, people._resets, people.row_of_uid, *draws,
+                self.intake.region_cumulative, self.same_provider, self.caseload, allocation.employed,
                 allocation.staff_by_region(), allocation.region_of, allocation.trained, treatment.places(), treatment.quality(),
                 self.offending.rng, self._cohort_array("_cohort_starts"), self._cohort_array("_cohort_reoffenders"),
                 self._stream_bases, self.week, self.p.record,
@@ -182,7 +183,6 @@ class ProbationModel(mesa.Model):
             if not short:
                 break
             people.reserve(short)  # more new people than free rows: nothing was changed, so begin the week again
-            self.intake.chance.rewind()
         self.week += 1
         return counts, values
 
@@ -265,6 +265,7 @@ class ProbationModel(mesa.Model):
     DRUG_USE_STREAM, OFFENDING_STREAM, SCHEDULE_STREAM, COMPLIANCE_STREAM, DEATHS_STREAM, EXITS_STREAM,
 ) = range(13)
 KERNEL_CALLS = 2**32  # the compiled week numbers its calls from here, clear of calls made from Python that week
+CAPACITY_HEADROOM = 1.3  # rows to start with, per person in the starting caseload (they grow when needed)
 
 PEOPLE_STOCKS = (
     "supervised", "drug_need", "identified", "known_users", "known_users_ever_tested", "in_treatment", "waiting_list",
@@ -274,13 +275,20 @@ PEOPLE_STOCKS = (
 
 @numba.njit(cache=True)
 def _stocks(people):  # pragma: no cover - compiled
-    """Counts of :data:`PEOPLE_STOCKS` in one branch-free pass over everyone."""
-    active, supervised, in_custody, drug_use = people[ACTIVE], people[SUPERVISED], people[IN_CUSTODY], people[DRUG_USE]
-    identified, ever_tested, in_treatment, waiting, drr = (
-        people[IDENTIFIED], people[EVER_TESTED], people[IN_TREATMENT], people[WAITING], people[DRR]
+    """Counts of :data:`PEOPLE_STOCKS`."""
+    return _count_stocks(
+        people[ACTIVE], people[SUPERVISED], people[IN_CUSTODY], people[DRUG_USE], people[IDENTIFIED], people[EVER_TESTED],
+        people[IN_TREATMENT], people[WAITING], people[DRR],
     )
+
+
+@every_core
+def _count_stocks(
+    active, supervised, in_custody, drug_use, identified, ever_tested, in_treatment, waiting, drr,
+):  # pragma: no cover - compiled
+    """Counts of :data:`PEOPLE_STOCKS` in one pass over everyone (see :mod:`model.passes`)."""
     n_supervised = need = n_identified = known = known_tested = treated = n_waiting = on_drr = custody = community = 0
-    for i in range(active.size):
+    for i in numba.prange(active.size):
         s = supervised[i]
         user = s & (drug_use[i] == PROBLEMATIC)
         n_supervised += s
@@ -329,17 +337,18 @@ WEEK_VALUES = ("offences_acquisitive_drug_driven", STAFF_STOCKS[1])
 PYTHON_FLOWS = ("practitioners_hired", "practitioners_trained")
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _week(
-    people, free_rows, counters, resets, row_of_uid, intake_rng, scale, region_cumulative, same_provider, caseload, employed,
-    staff, region_of, trained, places, quality, offending_rng, cohort_starts, cohort_reoffenders, stream_bases, week, P,
+    people, free_rows, counters, resets, row_of_uid, n_court, n_release, u, length_gamma, risk_gamma, region_cumulative,
+    same_provider, caseload, employed, staff, region_of, trained, places, quality, offending_rng, cohort_starts,
+    cohort_reoffenders, stream_bases, week, P,
 ):  # pragma: no cover - compiled
     """One week of the nine processes, in order, compiled as one call (see
     :meth:`ProbationModel.step`), then the rows of people who left are freed and the stocks
-    counted. Returns 0 and the :data:`WEEK_COUNTS` and :data:`WEEK_VALUES`; or, having
+    counted. ``n_court`` to ``risk_gamma`` are the week's new people and their random numbers
+    (:meth:`model.intake.Intake.week_draws`). Returns 0 and the :data:`WEEK_COUNTS` and :data:`WEEK_VALUES`; or, having
     changed nothing, the number of new people when there are fewer free rows than that
     (the caller makes room and begins the week again)."""
-    n_court, n_release = arrival_counts(intake_rng, scale, P)
     n = n_court + n_release
     if n > counters[N_FREE] or counters[NEXT_UID] + n > row_of_uid.size:
         return n, np.zeros(0, dtype=np.int64), np.zeros(0)
@@ -353,8 +362,8 @@ def _week(
     if week >= 0:
         cohort_starts[week] += n
     arrived, returns, reports, assessments, drrs, treated_at_release = arrivals(
-        people, new, n_court, False, *characteristics_draws(intake_rng, n, False, P), region_cumulative, same_provider,
-        o[COURTS_STREAM], first, o[RELEASE_STREAM], first, salt_of(schedule, first + 1), week, P,
+        people, new, n_court, False, u, length_gamma, risk_gamma, region_cumulative, same_provider, o[COURTS_STREAM], first,
+        o[RELEASE_STREAM], first, salt_of(schedule, first + 1), week, P,
     )
     # 2 allocation to practitioners, and their workload and skill factors
     allocate_rows(
@@ -401,6 +410,13 @@ class WeeklyCollector(mesa.DataCollector):
             self._collection_steps.append(model.time)
         for name, values in self.model_vars.items():
             values.append(model.record[name])
+
+
+def _rows_to_spare(expected: float) -> int:
+    """Free rows to have ready for a week of ``expected`` new people: ten standard
+    deviations more (more new people than that are all but impossible, and the week then
+    begins again with room for them)."""
+    return int(expected + 10 * np.sqrt(expected)) + 64
 
 
 def _grown(array: np.ndarray, size: int) -> np.ndarray:

@@ -31,6 +31,7 @@ from .people import (
     RATE_ACQUISITIVE, RATE_DRUG_DRIVEN, RATE_OTHER, RATE_TOTALS, RECALLED, REOFFENDED, RISK, ROUTE, SEVERITY, START_WEEK,
     STAYS, SUPERVISED, UID, rows_where,
 )
+from .passes import every_core
 from .process import Process
 from .streams import Chance, draw, draw_exponential, salt_of
 
@@ -78,8 +79,7 @@ def offend(people, cohort_reoffenders, origin, calls, compliance_salt, week, P):
     start_week, supervised, route, leaving = people[START_WEEK], people[SUPERVISED], people[ROUTE], people[LEAVING]
     drug_use, in_treatment = people[DRUG_USE], people[IN_TREATMENT]
     due_this_week = np.empty(next_proven_offence.size, dtype=np.bool_)
-    for i in range(next_proven_offence.size):
-        due_this_week[i] = next_proven_offence[i] < week + 1
+    _before(due_this_week, next_proven_offence, week + 1)
     due = rows_where(due_this_week)
     proven, proven_acquisitive, rounds = 0, 0, 0
     for i in due:
@@ -108,8 +108,7 @@ def offend(people, cohort_reoffenders, origin, calls, compliance_salt, week, P):
     bound = max(p.recall_noncompliance_per_week, p.breach_noncompliance_per_week)
     bound *= max(p.noncompliance_multiplier_problematic, 1.0)
     candidates = due_this_week
-    for i in range(supervised.size):
-        candidates[i] = supervised[i] & (leaving[i] == STAYS) & (draw(uid[i], compliance_salt) < bound)
+    _staying(candidates, supervised, leaving, uid, compliance_salt, bound)
     for i in rows_where(candidates):
         chance = p.recall_noncompliance_per_week if route[i] == LICENCE else p.breach_noncompliance_per_week
         if drug_use[i] == PROBLEMATIC and not in_treatment[i]:
@@ -117,6 +116,21 @@ def offend(people, cohort_reoffenders, origin, calls, compliance_salt, week, P):
         if draw(uid[i], compliance_salt) < chance:
             leaving[i] = RECALLED if route[i] == LICENCE else BREACHED
     return proven_acquisitive, proven, calls
+
+
+@every_core
+def _before(flags, times, end):  # pragma: no cover - compiled
+    """Which ``times`` fall before ``end`` (one pass over everyone: see :mod:`model.passes`)."""
+    for i in numba.prange(times.size):
+        flags[i] = times[i] < end
+
+
+@every_core
+def _staying(candidates, supervised, leaving, uid, salt, bound):  # pragma: no cover - compiled
+    """Candidates for non-compliance: supervised people not leaving whose draw falls below
+    ``bound`` (one pass over everyone: see :mod:`model.passes`)."""
+    for i in numba.prange(supervised.size):
+        candidates[i] = supervised[i] & (leaving[i] == STAYS) & (draw(uid[i], salt) < bound)
 
 
 @numba.njit(cache=True)

@@ -107,16 +107,24 @@ class Chance:
         """This week's generator: the process's PCG64 stream jumped ahead to the week's own
         part of its period (far from every other week's)."""
         if self._generator_week != self.week:
-            bit_generator = self._generator.bit_generator
-            bit_generator.state = self._start
-            bit_generator.advance((self.week + _WEEK_OFFSET) * _WEEK_JUMP % 2**128)
-            self._generator_week = self.week
+            self.restart(self.week)
         return self._generator
 
-    def rewind(self) -> None:
-        """Start this week's generator again from the week's first number (for a week that is
-        begun again: see :meth:`model.model.ProbationModel._simulate_week`)."""
+    def restart(self, week: int) -> np.random.Generator:
+        """The process's generator, moved to the first of ``week``'s numbers."""
+        bit_generator = self._generator.bit_generator
+        bit_generator.state = self._start
+        bit_generator.advance((week + _WEEK_OFFSET) * _WEEK_JUMP % 2**128)
+        self._generator_week = week
+        return self._generator
+
+    def apart(self, week: int) -> np.random.Generator:
+        """The generator at the first of ``week``'s numbers, for draws made apart from the
+        week itself (ahead of it, on another thread); the week's own draws, if any are made
+        after all, start from its first number again."""
+        generator = self.restart(week)
         self._generator_week = None
+        return generator
 
     def take(self, calls: int) -> int:
         """Reserve the next ``calls`` calls for a kernel, which keys them with

@@ -11,6 +11,7 @@ import numba
 import numpy as np
 
 from .people import DRUG_USE, IDENTIFIED, IN_TREATMENT, PRACTITIONER, PROBLEMATIC, SUPERVISED, UID, WAITING, rows_where
+from .passes import every_core
 from .process import Process
 from .streams import draw, salt_of
 from .treatment import join_waiting_list
@@ -32,20 +33,35 @@ def identify_and_refer(people, skill, origin, first_call, week, P):  # pragma: n
     best = max(p.training_effect, 1.0)
     identify_salt, refer_salt = salt_of(origin, first_call + 1), salt_of(origin, first_call + 2)
     candidates = np.empty(supervised.size, dtype=np.bool_)
-    for i in range(supervised.size):
-        unknown = supervised[i] & (drug_use[i] == PROBLEMATIC) & ~identified[i]
-        candidates[i] = unknown & (draw(uid[i], identify_salt) < p.identify_per_week * best)
+    _unrecorded_users(candidates, supervised, drug_use, identified, uid, identify_salt, p.identify_per_week * best)
     identifications = 0
     for i in rows_where(candidates):
         if draw(uid[i], identify_salt) < p.identify_per_week * skill[practitioner[i]]:
             identified[i] = True
             identifications += 1
-    for i in range(supervised.size):
-        untreated = supervised[i] & (drug_use[i] == PROBLEMATIC) & identified[i] & ~in_treatment[i] & ~waiting[i]
-        candidates[i] = untreated & (draw(uid[i], refer_salt) < p.refer_per_week * best)
+    refer_bound = p.refer_per_week * best
+    _untreated_users(candidates, supervised, drug_use, identified, in_treatment, waiting, uid, refer_salt, refer_bound)
     referrals = 0
     for i in rows_where(candidates):
         if draw(uid[i], refer_salt) < p.refer_per_week * skill[practitioner[i]]:
             join_waiting_list(people, i, False, week)
             referrals += 1
     return identifications, referrals
+
+
+@every_core
+def _unrecorded_users(candidates, supervised, drug_use, identified, uid, salt, bound):  # pragma: no cover - compiled
+    """Candidates for identification: supervised problematic users not yet identified
+    whose draw falls below ``bound`` (one pass over everyone: see :mod:`model.passes`)."""
+    for i in numba.prange(supervised.size):
+        unknown = supervised[i] & (drug_use[i] == PROBLEMATIC) & ~identified[i]
+        candidates[i] = unknown & (draw(uid[i], salt) < bound)
+
+
+@every_core
+def _untreated_users(candidates, supervised, drug_use, identified, in_treatment, waiting, uid, salt, bound):  # pragma: no cover
+    """Candidates for referral: identified problematic users neither in treatment nor
+    waiting whose draw falls below ``bound`` (one pass over everyone: see :mod:`model.passes`)."""
+    for i in numba.prange(supervised.size):
+        untreated = supervised[i] & (drug_use[i] == PROBLEMATIC) & identified[i] & ~in_treatment[i] & ~waiting[i]
+        candidates[i] = untreated & (draw(uid[i], salt) < bound)

@@ -15,6 +15,7 @@ from .people import (
     BREACHED, DRR, DRUG_USE, EVER_TESTED, IDENTIFIED, IN_TREATMENT, LAST_TEST, LEAVING, LICENCE, NO_USE, PRACTITIONER,
     PROBLEMATIC, RECALLED, ROUTE, STAYS, SUPERVISED, UID, WAITING, rows_where,
 )
+from .passes import every_core
 from .process import Process
 from .streams import draw, salt_of
 from .treatment import join_waiting_list
@@ -37,9 +38,7 @@ def test(people, workload, origin, first_call, week, P):  # pragma: no cover - c
     refer_salt, enforce_salt = salt_of(origin, first_call + 3), salt_of(origin, first_call + 4)
     bound = max(p.test_per_week, p.test_per_week_drr)
     candidates = np.empty(supervised.size, dtype=np.bool_)
-    for i in range(supervised.size):
-        eligible = supervised[i] & (leaving[i] == STAYS) & (identified[i] | drr[i])
-        candidates[i] = eligible & (draw(uid[i], test_salt) < bound)
+    _testable(candidates, supervised, leaving, identified, drr, uid, test_salt, bound)
     tests, positive, referrals = 0, 0, 0
     for i in rows_where(candidates):
         chance = p.test_per_week_drr if drr[i] else p.test_per_week * workload[practitioner[i]]
@@ -58,3 +57,12 @@ def test(people, workload, origin, first_call, week, P):  # pragma: no cover - c
         if draw(uid[i], enforce_salt) < p.breach_after_positive:
             leaving[i] = RECALLED if route[i] == LICENCE else BREACHED
     return tests, positive, referrals
+
+
+@every_core
+def _testable(candidates, supervised, leaving, identified, drr, uid, salt, bound):  # pragma: no cover - compiled
+    """Candidates for a test: supervised known users and people on a DRR, not leaving, whose
+    draw falls below ``bound`` (one pass over everyone: see :mod:`model.passes`)."""
+    for i in numba.prange(supervised.size):
+        eligible = supervised[i] & (leaving[i] == STAYS) & (identified[i] | drr[i])
+        candidates[i] = eligible & (draw(uid[i], salt) < bound)

@@ -244,3 +244,50 @@ def test_baseline_lands_inside_the_interval_of_every_fitted_target(baseline_quar
     rows = compare(baseline_quarter_scale, load_targets())
     missed = [r for r in rows if r["use"] == "fitted" and not r["inside_interval"]]
     assert not missed, missed
+
+
+def test_a_week_short_of_free_rows_begins_again_and_ends_as_if_they_had_been_ready(monkeypatch):
+    import model.model as model_module
+
+    monkeypatch.setattr(model_module, "CAPACITY_HEADROOM", 1.0)  # rows run out during the warm-up
+    ready = ProbationModel(scale=0.02, seed=5)
+    ready.run(30)
+    shortfalls = []
+    compiled_week = model_module._week
+
+    def week_keeping_count(*args):
+        result = compiled_week(*args)
+        shortfalls.append(result[0])
+        return result
+
+    monkeypatch.setattr(model_module, "_rows_to_spare", lambda expected: 0)
+    monkeypatch.setattr(model_module, "_week", week_keeping_count)
+    short = ProbationModel(scale=0.02, seed=5)
+    short.run(30)
+    assert sum(n > 0 for n in shortfalls) >= 1
+    pd.testing.assert_frame_equal(
+        ready.datacollector.get_model_vars_dataframe(), short.datacollector.get_model_vars_dataframe()
+    )
+
+
+def test_at_full_scale_two_cores_give_the_same_weeks_as_one():
+    """Passes over everyone run in parallel at full scale, and each week's new people are
+    drawn on another thread while the week before runs (model.passes, Intake.week_draws):
+    one thread gives the same weeks, and so does a copy made mid-run."""
+    import numba
+
+    frames = []
+    threads = numba.get_num_threads()
+    try:
+        for n in (1, threads):
+            numba.set_num_threads(n)
+            m = ProbationModel(scale=1.0, seed=2)
+            m.run(2)
+            twin = m.with_levers(())
+            for model in (m, twin):
+                model.run(2)
+                frames.append(model.datacollector.get_model_vars_dataframe())
+    finally:
+        numba.set_num_threads(threads)
+    for frame in frames[1:]:
+        pd.testing.assert_frame_equal(frames[0], frame)

@@ -16,11 +16,12 @@ import numpy as np
 from .courts import sentence
 from .exits import back_on_licence
 from .offending import reschedule_rows
+from .parameters import ParameterSet
+from .passes import PARALLEL_ROWS
 from .people import (
     COMMUNITY_ORDER, DRUG_USE, END_WEEK, FEMALE, LICENCE, NO_USE, NONPROBLEMATIC, OCU, PROBLEMATIC, REGION, RELEASE_WEEK,
     RISK, ROUTE, SEVERITY, START_WEEK, SUPERVISED, SUSPENDED_SENTENCE,
 )
-from .passes import PARALLEL_ROWS
 from .process import Process
 from .release import arrange
 
@@ -51,12 +52,12 @@ class Intake(Process):
         else:
             if ahead is not None:
                 ahead[2].result()  # the generator is free again
-            draws = weekly_draws(self.rng, m.scale, m.p.record)
+            draws = weekly_draws(self.rng, m.scale, m.p)
         if self.people.capacity >= PARALLEL_ROWS and numba.get_num_threads() > 1:
             following = m.week + 1
             if tuple(lever for lever in m.levers if lever.active(following)) == m.active_levers:
-                apart, scale, record = self.chance.apart, m.scale, m.p.record
-                job = _AHEAD.submit(lambda: weekly_draws(apart(following), scale, record))
+                apart, scale, p = self.chance.apart, m.scale, m.p
+                job = _AHEAD.submit(lambda: weekly_draws(apart(following), scale, p))
                 self._ahead = (following, m.p, job)
         return draws
 
@@ -76,31 +77,28 @@ class Intake(Process):
         n_court = rng.binomial(n, court_weeks / (court_weeks + licence_weeks))
         courts, release = m.courts.chance, m.release.chance
         arrived, *_ = arrivals(
-            self.people.arrays, self.people.add(n), n_court, True, *characteristics_draws(rng, n, True, p.record),
+            self.people.arrays, self.people.add(n), n_court, True, *characteristics_draws(rng, n, True, p),
             self.region_cumulative, m.same_provider, courts.origin, courts.take(4), release.origin, release.take(7),
             m.offending.schedule.salt(), m.week, p.record,
         )
         m.allocation.allocate(arrived)
 
 
-@numba.njit(cache=True, nogil=True)
-def weekly_draws(rng, scale, P):  # pragma: no cover - compiled
+def weekly_draws(rng: np.random.Generator, scale: float, p: ParameterSet) -> tuple:
     """A week's numbers of court orders starting and of prisoners released onto licence
     (Poisson), and the random numbers of their people (:func:`characteristics_draws`), from
-    the intake process's generator for the week."""
-    p = P[0]
-    n_court = rng.poisson(p.court_order_starts_per_year * scale / 52)
-    n_release = rng.poisson(p.prison_releases_per_year * scale / 52)
-    return (n_court, n_release, *characteristics_draws(rng, n_court + n_release, False, P))
+    the intake process's generator for the week. (NumPy fills the arrays without holding
+    Python's lock, so another thread can draw while the model runs.)"""
+    n_court = int(rng.poisson(p.court_order_starts_per_year * scale / 52))
+    n_release = int(rng.poisson(p.prison_releases_per_year * scale / 52))
+    return (n_court, n_release, *characteristics_draws(rng, n_court + n_release, False, p))
 
 
-@numba.njit(cache=True, nogil=True)
-def characteristics_draws(rng, n, in_progress, P):  # pragma: no cover - compiled
+def characteristics_draws(rng: np.random.Generator, n: int, in_progress: bool, p: ParameterSet) -> tuple:
     """The random numbers of ``n`` new people's characteristics (see :func:`_characteristics`):
     nine uniform numbers each, and gamma numbers for order length and individual risk.
     ``in_progress`` people are part-way through their orders (the starting caseload), so
     their lengths are length-biased (shape one more)."""
-    p = P[0]
     return (
         rng.random((n, 9)), rng.gamma(p.duration_gamma_shape + in_progress, 1.0, n),
         rng.gamma(p.risk_gamma_shape, 1.0 / p.risk_gamma_shape, n),

@@ -154,9 +154,13 @@ def factors(caseload, employed, trained, P):  # pragma: no cover - compiled
     p = P[0]
     workload = np.zeros(caseload.size)
     skill = np.zeros(caseload.size)
+    by_caseload = np.full(caseload.max() + 1 if caseload.size else 1, -1.0)  # the factor of each caseload, once
     for s in range(caseload.size):
         if employed[s]:
-            workload[s] = (p.caseload_cap / caseload[s]) ** p.workload_elasticity if caseload[s] > p.caseload_cap else 1.0
+            cases = caseload[s]
+            if by_caseload[cases] < 0:
+                by_caseload[cases] = (p.caseload_cap / cases) ** p.workload_elasticity if cases > p.caseload_cap else 1.0
+            workload[s] = by_caseload[cases]
             skill[s] = workload[s] * (p.training_effect if trained[s] else 1.0)
     return workload, skill
 

@@ -11,8 +11,8 @@ import numba
 import numpy as np
 
 from .offending import reschedule_rows
-from .people import ACTIVE, DRUG_USE, IN_CUSTODY, IN_TREATMENT, LAST_TEST, NO_USE, NONPROBLEMATIC, PROBLEMATIC, UID, rows_where
 from .passes import every_core
+from .people import ACTIVE, DRUG_USE, IN_CUSTODY, IN_TREATMENT, LAST_TEST, NO_USE, NONPROBLEMATIC, PROBLEMATIC, UID, rows_where
 from .process import Process
 from .streams import draw
 

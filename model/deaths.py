@@ -10,11 +10,11 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from .passes import every_core
 from .people import (
     ACTIVE, DIED, DRUG_USE, FEMALE, IN_CUSTODY, LEAVING, NALOXONE, NONPROBLEMATIC, OST, PROBLEMATIC, RELEASE_WEEK,
     SEVERITY, SUPERVISED, UID, rows_where,
 )
-from .passes import every_core
 from .process import Process
 from .streams import draw, salt_of, within_upper
 

@@ -26,12 +26,12 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from .passes import every_core
 from .people import (
     BREACHED, DRUG_USE, IN_CUSTODY, IN_TREATMENT, LEAVING, LICENCE, NEXT_PROVEN_OFFENCE, OCU, PROBLEMATIC,
     RATE_ACQUISITIVE, RATE_DRUG_DRIVEN, RATE_OTHER, RATE_TOTALS, RECALLED, REOFFENDED, RISK, ROUTE, SEVERITY, START_WEEK,
     STAYS, SUPERVISED, UID, rows_where,
 )
-from .passes import every_core
 from .process import Process
 from .streams import Chance, draw, draw_exponential, salt_of
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from .passes import every_core
 from .people import (
     BREACHED, DRR, DRUG_USE, EVER_TESTED, IDENTIFIED, IN_TREATMENT, LAST_TEST, LEAVING, LICENCE, NO_USE, PRACTITIONER,
     PROBLEMATIC, RECALLED, ROUTE, STAYS, SUPERVISED, UID, WAITING, rows_where,
 )
-from .passes import every_core
 from .process import Process
 from .streams import draw, salt_of
 from .treatment import join_waiting_list

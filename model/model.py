@@ -71,9 +71,11 @@ class ProbationModel(mesa.Model):
     9. exits: orders end, recall, breach, death;
 
     then costs the week and records it. The nine run as one compiled call (:func:`_week`,
-    which lists them in this order, each a function in the process's own module); around
-    it, Python applies levers, matches the workforce to changed parameters, draws the
-    week's new people, counts unproven offences and prices the week.
+    which lists them in this order, each a function in the process's own module, and then
+    frees the rows of people who left and counts the stocks); around it, Python applies
+    levers, matches the workforce to changed parameters, draws the week's new people (ahead,
+    on another thread, at full scale: :meth:`model.intake.Intake.week_draws`) and prices
+    and records the week.
 
     Args:
         scale: the population as a share of England and Wales (1.0 is about 156,000 people).

@@ -37,7 +37,7 @@ class Intake(Process):
         super().__init__(model)
         cumulative = np.cumsum(model.region_shares)
         self.region_cumulative = cumulative[:-1] / cumulative[-1]  # region r when a uniform number falls in its band
-        self._ahead: tuple[int, object, Future] | None = None  # next week's draws: (week, parameter set, future)
+        self._ahead: tuple[int, ParameterSet, Future] | None = None  # next week's draws: (week, parameters, future)
 
     def week_draws(self) -> tuple:
         """This week's numbers of court orders and licences starting, and the random numbers
@@ -76,8 +76,9 @@ class Intake(Process):
         rng = self.rng
         n_court = rng.binomial(n, court_weeks / (court_weeks + licence_weeks))
         courts, release = m.courts.chance, m.release.chance
+        new = self.people.add(n)  # before the columns are read: adding may grow them
         arrived, *_ = arrivals(
-            self.people.arrays, self.people.add(n), n_court, True, *characteristics_draws(rng, n, True, p),
+            self.people.arrays, new, n_court, True, *characteristics_draws(rng, n, True, p),
             self.region_cumulative, m.same_provider, courts.origin, courts.take(4), release.origin, release.take(7),
             m.offending.schedule.salt(), m.week, p.record,
         )

@@ -55,7 +55,7 @@ class Intake(Process):
             draws = weekly_draws(self.rng, m.scale, m.p)
         if self.people.capacity >= PARALLEL_ROWS and numba.get_num_threads() > 1:
             following = m.week + 1
-            if tuple(lever for lever in m.levers if lever.active(following)) == m.active_levers:
+            if m.levers_active_in(following) == m.active_levers:
                 apart, scale, p = self.chance.apart, m.scale, m.p
                 job = _AHEAD.submit(lambda: weekly_draws(apart(following), scale, p))
                 self._ahead = (following, m.p, job)

@@ -211,8 +211,12 @@ class ProbationModel(mesa.Model):
         self.tally[name] += n
 
     # ------------------------------------------------------------------ levers
+    def levers_active_in(self, week: int) -> tuple[Lever, ...]:
+        """The levers in force in ``week``."""
+        return tuple(lever for lever in self.levers if lever.active(week))
+
     def _apply_levers(self) -> None:
-        active = tuple(lever for lever in self.levers if lever.active(self.week))
+        active = self.levers_active_in(self.week)
         if active == self.active_levers:
             return
         params = self.base_params
@@ -348,9 +352,9 @@ def _week(
     """One week of the nine processes, in order, compiled as one call (see
     :meth:`ProbationModel.step`), then the rows of people who left are freed and the stocks
     counted. ``n_court`` to ``risk_gamma`` are the week's new people and their random numbers
-    (:meth:`model.intake.Intake.week_draws`). Returns 0 and the :data:`WEEK_COUNTS` and :data:`WEEK_VALUES`; or, having
-    changed nothing, the number of new people when there are fewer free rows than that
-    (the caller makes room and begins the week again)."""
+    (:meth:`model.intake.Intake.week_draws`). Returns 0 and the :data:`WEEK_COUNTS` and
+    :data:`WEEK_VALUES`; or, having changed nothing, the number of new people when there
+    are fewer free rows than that (the caller makes room and begins the week again)."""
     n = n_court + n_release
     if n > counters[N_FREE] or counters[NEXT_UID] + n > row_of_uid.size:
         return n, np.zeros(0, dtype=np.int64), np.zeros(0)

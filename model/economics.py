@@ -60,50 +60,56 @@ def discount_factors(weeks: int, rate: float) -> np.ndarray:
 def run_outcomes(result: RunResult, discount_rate: float) -> dict[str, float]:
     """National outcomes of one run: totals, mean stocks, present values, rates."""
     weekly, scale = result.weekly, result.spec.scale
+    column = lambda name: weekly[name].to_numpy()  # noqa: E731  (NumPy sums: a run is summarised thousands of times in SA)
     factor = discount_factors(len(weekly), discount_rate)
-    pv = lambda column: float((weekly[column].to_numpy() * factor).sum() / scale)  # noqa: E731
-    out: dict[str, float] = {f"total_{c}": float(weekly[c].sum() / scale) for c in TOTALS}
-    out.update({f"mean_{c}": float(weekly[c].mean() / (1 if c.startswith("caseload") else scale)) for c in MEANS})
-    out["total_drug_deaths"] = float((weekly["drug_deaths"] + weekly["drug_deaths_after_supervision"]).sum() / scale)
-    out["total_deaths"] = float((weekly["deaths"] + weekly["deaths_after_supervision"]).sum() / scale)
+    pv = lambda name: float((column(name) * factor).sum() / scale)  # noqa: E731
+    out: dict[str, float] = {f"total_{c}": float(column(c).sum() / scale) for c in TOTALS}
+    out.update({f"mean_{c}": float(column(c).mean() / (1 if c.startswith("caseload") else scale)) for c in MEANS})
+    out["total_drug_deaths"] = float((column("drug_deaths") + column("drug_deaths_after_supervision")).sum() / scale)
+    out["total_deaths"] = float((column("deaths") + column("deaths_after_supervision")).sum() / scale)
     for payer, columns in PAYER_COLUMNS.items():
         out[f"pv_cost_{payer}"] = sum(pv(c) for c in columns)
     out["pv_public_cost"] = out["pv_cost_probation"] + out["pv_cost_health"] + out["pv_cost_custody"]
-    for column in ("cost_crime", "cost_crime_acquisitive", "cost_crime_other", "cost_deaths"):
-        out[f"pv_{column}"] = pv(column)
-    out["continuity_pickup_rate"] = ratio(weekly["release_pickups"].sum(), weekly["releases_in_treatment"].sum())
-    out["continuity_retained_12w_rate"] = ratio(weekly["release_retained_12w"].sum(), weekly["release_pickups"].sum())
-    cohorts = result.cohorts[result.cohorts["complete"]]
-    for _, row in cohorts.iterrows():
-        out[f"proven_reoffending_rate_cohort_{int(row['year']) + 1}"] = float(row["rate"])
+    for name in ("cost_crime", "cost_crime_acquisitive", "cost_crime_other", "cost_deaths"):
+        out[f"pv_{name}"] = pv(name)
+    out["continuity_pickup_rate"] = ratio(column("release_pickups").sum(), column("releases_in_treatment").sum())
+    out["continuity_retained_12w_rate"] = ratio(column("release_retained_12w").sum(), column("release_pickups").sum())
+    cohorts = result.cohorts
+    complete = cohorts["complete"].to_numpy()
+    for year, rate in zip(cohorts["year"].to_numpy()[complete], cohorts["rate"].to_numpy()[complete]):
+        out[f"proven_reoffending_rate_cohort_{int(year) + 1}"] = float(rate)
     return out
 
 
 def outcome_table(results: Iterable[RunResult], discount_rate: float) -> pd.DataFrame:
     """One row per run (scenario, replicate), one column per outcome, with paired
     differences from the baseline and the Green Book measures."""
-    rows = [{"scenario": r.spec.scenario, "replicate": r.spec.replicate, **run_outcomes(r, discount_rate)} for r in results]
-    table = pd.DataFrame(rows).set_index(["scenario", "replicate"]).sort_index()
+    runs = {(r.spec.scenario, r.spec.replicate): run_outcomes(r, discount_rate) for r in results}
+    names = list(dict.fromkeys(name for outcomes in runs.values() for name in outcomes))  # in order of first appearance
+    index = pd.MultiIndex.from_tuples(list(runs), names=["scenario", "replicate"])
+    values = np.array([[outcomes.get(name, np.nan) for name in names] for outcomes in runs.values()], dtype=float)
+    table = pd.DataFrame(values.reshape(len(runs), len(names)), index=index, columns=names).sort_index()
     if BASELINE not in table.index.get_level_values("scenario"):
         raise ValueError("the baseline scenario must be among the runs to compare scenarios with it")
     base = table.xs(BASELINE, level="scenario")
-    diff = table - base.reindex(table.index, level="replicate")
-    table["reoffences_averted"] = -diff["total_proven_reoffences"]
-    table["offences_averted"] = -(diff["total_offences_acquisitive"] + diff["total_offences_other"])
-    table["deaths_averted"] = -diff["total_drug_deaths"]
-    table["pv_net_cost"] = diff["pv_public_cost"]
-    for payer in PAYER_COLUMNS:
-        table[f"pv_net_cost_{payer}"] = diff[f"pv_cost_{payer}"]
-    table["pv_crime_averted_acquisitive"] = -diff["pv_cost_crime_acquisitive"]
-    table["pv_crime_averted_other"] = -diff["pv_cost_crime_other"]
-    table["pv_benefits"] = -(diff["pv_cost_crime"] + diff["pv_cost_deaths"])
-    table["npv"] = table["pv_benefits"] - table["pv_net_cost"]
+    difference = table - base.reindex(table.index, level="replicate")
+    diff = {name: difference[name].to_numpy() for name in difference.columns}
+    measures = {
+        "reoffences_averted": -diff["total_proven_reoffences"],
+        "offences_averted": -(diff["total_offences_acquisitive"] + diff["total_offences_other"]),
+        "deaths_averted": -diff["total_drug_deaths"],
+        "pv_net_cost": diff["pv_public_cost"],
+        **{f"pv_net_cost_{payer}": diff[f"pv_cost_{payer}"] for payer in PAYER_COLUMNS},
+        "pv_crime_averted_acquisitive": -diff["pv_cost_crime_acquisitive"],
+        "pv_crime_averted_other": -diff["pv_cost_crime_other"],
+        "pv_benefits": -(diff["pv_cost_crime"] + diff["pv_cost_deaths"]),
+    }
+    measures["npv"] = measures["pv_benefits"] - measures["pv_net_cost"]
     with np.errstate(divide="ignore", invalid="ignore"):
-        table["bcr"] = np.where(table["pv_net_cost"] > 0, table["pv_benefits"] / table["pv_net_cost"], np.nan)
-        table["cost_per_reoffence_averted"] = np.where(
-            table["reoffences_averted"] > 0, table["pv_net_cost"] / table["reoffences_averted"], np.nan
-        )
-    return table
+        cost, averted = measures["pv_net_cost"], measures["reoffences_averted"]
+        measures["bcr"] = np.where(cost > 0, measures["pv_benefits"] / cost, np.nan)
+        measures["cost_per_reoffence_averted"] = np.where(averted > 0, cost / averted, np.nan)
+    return pd.concat([table, pd.DataFrame(measures, index=table.index)], axis=1)
 
 
 def summarise(table: pd.DataFrame) -> pd.DataFrame:

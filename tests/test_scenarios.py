@@ -12,7 +12,7 @@ import yaml
 
 import run_scenarios
 from model.economics import discount_factors, outcome_table, summarise
-from model.ensemble import RunCache, RunSpec, build_specs, run_ensemble, simulate, simulate_alike
+from model.ensemble import RunCache, RunSpec, build_specs, dask_client, run_ensemble, simulate, simulate_alike
 from model.scenarios import ScenarioError, ScenarioLibrary, write_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,6 +160,24 @@ def test_runs_on_a_dask_local_cluster_equal_the_serial_runs(library, tmp_path):
     for a, b in zip(serial, parallel):
         pd.testing.assert_frame_equal(a.weekly, b.weekly)
         pd.testing.assert_frame_equal(a.cohorts, b.cohorts)
+
+
+def _worker_settings() -> tuple:
+    import os
+
+    import dask
+    import numba
+
+    return (
+        os.environ.get("MALLOC_TRIM_THRESHOLD_"), dask.config.get("distributed.worker.profile.enabled"),
+        numba.get_num_threads(),
+    )
+
+
+def test_local_dask_workers_keep_the_adaptive_malloc_threshold_run_no_profiler_and_one_model_thread():
+    with dask_client(workers=1, scheduler=None) as client:
+        settings = list(client.run(_worker_settings).values())
+    assert settings == [(None, False, 1)]
 
 
 def test_an_interrupted_ensemble_keeps_finished_runs_and_resumes_without_redoing_them(library, tmp_path):

@@ -90,9 +90,15 @@ def weekly_draws(rng: np.random.Generator, scale: float, p: ParameterSet) -> tup
     (Poisson), and the random numbers of their people (:func:`characteristics_draws`), from
     the intake process's generator for the week. (NumPy fills the arrays without holding
     Python's lock, so another thread can draw while the model runs.)"""
-    n_court = int(rng.poisson(p.court_order_starts_per_year * scale / 52))
-    n_release = int(rng.poisson(p.prison_releases_per_year * scale / 52))
+    court, release = expected_arrivals(scale, p)
+    n_court, n_release = int(rng.poisson(court)), int(rng.poisson(release))
     return (n_court, n_release, *characteristics_draws(rng, n_court + n_release, False, p))
+
+
+def expected_arrivals(scale: float, p: ParameterSet) -> tuple[float, float]:
+    """The mean numbers of court orders starting and of prisoners released onto licence in
+    a week, at the model's scale."""
+    return p.court_order_starts_per_year * scale / 52, p.prison_releases_per_year * scale / 52
 
 
 def characteristics_draws(rng: np.random.Generator, n: int, in_progress: bool, p: ParameterSet) -> tuple:

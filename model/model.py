@@ -17,7 +17,7 @@ from .courts import Courts, review
 from .deaths import Deaths, die
 from .drug_use import DrugUse, transitions
 from .exits import Exits, leave
-from .intake import Intake, arrivals
+from .intake import Intake, arrivals, expected_arrivals
 from .levers import Lever
 from .offending import FOLLOW_UP_WEEKS, RATE_PARAMETERS, Offending, count_offences, offend
 from .parameters import ParameterError, ParameterSet
@@ -172,7 +172,7 @@ class ProbationModel(mesa.Model):
         self._apply_levers()
         self.allocation.prepare_week()
         people, allocation, treatment = self.people, self.allocation, self.treatment
-        people.reserve(_rows_to_spare((self.p.court_order_starts_per_year + self.p.prison_releases_per_year) * self.scale / 52))
+        people.reserve(_rows_to_spare(sum(expected_arrivals(self.scale, self.p))))
         draws = self.intake.week_draws()
         while True:
             short, counts, values = _week(

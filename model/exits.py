@@ -36,8 +36,7 @@ def back_on_licence(people, week, P):  # pragma: no cover - compiled
     in_custody, custody_until, supervised = people[IN_CUSTODY], people[CUSTODY_UNTIL], people[SUPERVISED]
     route, release_week, end_week = people[ROUTE], people[RELEASE_WEEK], people[END_WEEK]
     minimum_licence = int(P[0].licence_minimum_weeks)
-    back = rows_where(in_custody)
-    back = back[custody_until[back] <= week]
+    back = rows_where(_custody_ends(in_custody, custody_until, week))
     for i in back:
         licence_end = week + minimum_licence if route[i] != LICENCE else end_week[i]
         in_custody[i] = False
@@ -46,6 +45,17 @@ def back_on_licence(people, week, P):  # pragma: no cover - compiled
         release_week[i] = week
         end_week[i] = max(licence_end, week + 1)
     return back
+
+
+@every_core
+def _custody_ends(in_custody, custody_until, week):  # pragma: no cover - compiled
+    """Who is released from custody this week (one pass over everyone, reading both columns
+    in order rather than the release weeks of everyone inside one by one: see
+    :mod:`model.passes`)."""
+    out = np.empty(in_custody.size, dtype=np.bool_)
+    for i in numba.prange(in_custody.size):
+        out[i] = in_custody[i] & (custody_until[i] <= week)
+    return out
 
 
 @every_core

@@ -32,7 +32,7 @@ $(STAMP): pyproject.toml | $(PY)
 	touch $(STAMP)
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache model/__pycache__
 
 calibrate: $(STAMP)
 	$(PY) -m calibration

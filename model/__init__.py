@@ -7,8 +7,12 @@ in England and Wales.
     df = m.datacollector.get_model_vars_dataframe()
 """
 
-from .levers import Change, Lever, Purchase
-from .model import FLOWS, STOCKS, ProbationModel
-from .parameters import ParameterError, ParameterSet
+from .kernel_cache import use_kernel_cache
+
+use_kernel_cache()  # before the modules with compiled kernels are imported
+
+from .levers import Change, Lever, Purchase  # noqa: E402
+from .model import FLOWS, STOCKS, ProbationModel  # noqa: E402
+from .parameters import ParameterError, ParameterSet  # noqa: E402
 
 __all__ = ["Change", "FLOWS", "Lever", "ParameterError", "ParameterSet", "ProbationModel", "Purchase", "STOCKS"]

@@ -1,0 +1,45 @@
+"""Where the compiled kernels are kept between runs: one folder per version of their source.
+
+Numba recompiles a cached function when its own file changes, but not when a function it
+calls in another file changes: the old machine code then runs, giving wrong results or a
+crash. The kernels here call across modules (the compiled week calls every process's
+rules), so the cache folder is named by a hash of every module of the package that
+imports Numba (where the kernels, and the constants they use, live): an edit to any of them
+starts a fresh folder, and the folders of earlier versions are removed. An edit elsewhere
+(economics, reports) keeps the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import numba
+
+PACKAGE = Path(__file__).resolve().parent
+CACHE_ROOT = PACKAGE / "__pycache__" / "kernels"
+
+
+def kernel_source_hash(package: Path = PACKAGE) -> str:
+    """A hash of the modules in ``package`` that import Numba."""
+    digest = hashlib.sha256()
+    for path in sorted(package.glob("*.py")):
+        source = path.read_bytes()
+        if b"import numba" in source:
+            digest.update(path.name.encode() + b"\0" + source)
+    return digest.hexdigest()[:16]
+
+
+def use_kernel_cache() -> None:
+    """Point Numba's cache at this source's folder (unless ``NUMBA_CACHE_DIR`` says where);
+    must run before the modules with kernels are imported."""
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return
+    folder = CACHE_ROOT / kernel_source_hash()
+    numba.config.CACHE_DIR = str(folder)
+    if CACHE_ROOT.is_dir():
+        for earlier in CACHE_ROOT.iterdir():
+            if earlier != folder:
+                shutil.rmtree(earlier, ignore_errors=True)

@@ -11,8 +11,8 @@ from .kernel_cache import use_kernel_cache
 
 use_kernel_cache()  # before the modules with compiled kernels are imported
 
-from .levers import Change, Lever, Purchase  # noqa: E402
-from .model import FLOWS, STOCKS, ProbationModel  # noqa: E402
-from .parameters import ParameterError, ParameterSet  # noqa: E402
+from .levers import Change, Lever, Purchase
+from .model import FLOWS, STOCKS, ProbationModel
+from .parameters import ParameterError, ParameterSet
 
 __all__ = ["Change", "FLOWS", "Lever", "ParameterError", "ParameterSet", "ProbationModel", "Purchase", "STOCKS"]

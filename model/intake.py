@@ -37,35 +37,46 @@ class Intake(Process):
         super().__init__(model)
         cumulative = np.cumsum(model.region_shares)
         self.region_cumulative = cumulative[:-1] / cumulative[-1]  # region r when a uniform number falls in its band
-        self._ahead: tuple[int, ParameterSet, Future] | None = None  # next week's draws: (week, parameters, future)
+        self._ahead: dict[int, tuple[ParameterSet, Future]] = {}  # draws under way: week -> (parameters, future)
 
     def week_draws(self) -> tuple:
         """This week's numbers of court orders and licences starting, and the random numbers
         of their new people (:func:`weekly_draws`: they depend on the week and the parameters
-        only). For a large population on more than one core, each week's are drawn on another
-        thread while the week before runs (taking about a tenth of a full-scale week off
-        the critical path); a copy of the model, or a week whose levers change, draws its own."""
+        only): drawn ahead on another thread (:meth:`draw_ahead`) if they could be, else now."""
         m = self.model
-        ahead, self._ahead = self._ahead, None
-        if ahead is not None and ahead[0] == m.week and ahead[1] is m.p:
-            draws = ahead[2].result()
+        job = self._ahead.pop(m.week, None)
+        if job is not None and job[0] is m.p:
+            draws = job[1].result()
         else:
-            if ahead is not None:
-                ahead[2].result()  # the generator is free again
+            self._finish_ahead()  # the generator is free again
             draws = weekly_draws(self.rng, m.scale, m.p)
-        if self.people.capacity >= PARALLEL_ROWS and numba.get_num_threads() > 1:
-            following = m.week + 1
-            if m.levers_active_in(following) == m.active_levers:
-                apart, scale, p = self.chance.apart, m.scale, m.p
-                job = _AHEAD.submit(lambda: weekly_draws(apart(following), scale, p))
-                self._ahead = (following, m.p, job)
+        self.draw_ahead(m.week + 1)
         return draws
+
+    def draw_ahead(self, week: int) -> None:
+        """Start drawing ``week``'s new people on another thread, for a large population on
+        more than one core, if the levers then are those in force now (a copy of the model,
+        or a week whose levers change, draws its own). The model asks two weeks ahead, as
+        each week ends, so that the drawing is done before the next week's first pass over
+        everyone needs the second core (numbers in the README's Speed section)."""
+        m = self.model
+        if week in self._ahead or self.people.capacity < PARALLEL_ROWS or numba.get_num_threads() < 2:
+            return
+        if m.levers_active_in(week) != m.active_levers:
+            return
+        apart, scale, p = self.chance.apart, m.scale, m.p
+        self._ahead[week] = (p, _AHEAD.submit(lambda: weekly_draws(apart(week), scale, p)))
+
+    def _finish_ahead(self) -> None:
+        """Wait for the draws under way and forget them."""
+        for _, future in self._ahead.values():
+            future.result()
+        self._ahead = {}
 
     def __getstate__(self) -> dict:
         """Copies and pickles draw their own weeks (a thread's future cannot be copied)."""
-        if self._ahead is not None:
-            self._ahead[2].result()
-        return {**self.__dict__, "_ahead": None}
+        self._finish_ahead()
+        return {**self.__dict__, "_ahead": {}}
 
     def initial_population(self, n: int) -> None:
         """The caseload at the start of the warm-up: people part-way through their orders,

@@ -186,6 +186,7 @@ class ProbationModel(mesa.Model):
                 break
             people.reserve(short)  # more new people than free rows: nothing was changed, so begin the week again
         self.week += 1
+        self.intake.draw_ahead(self.week + 1)
         return counts, values
 
     def _new_week_of_random_numbers(self) -> None:

@@ -272,18 +272,21 @@ def test_a_week_short_of_free_rows_begins_again_and_ends_as_if_they_had_been_rea
 
 def test_at_full_scale_two_cores_give_the_same_weeks_as_one():
     """Passes over everyone run in parallel at full scale, and each week's new people are
-    drawn on another thread while the week before runs (model.passes, Intake.week_draws):
-    one thread gives the same weeks, and so does a copy made mid-run."""
+    drawn on another thread weeks ahead (model.passes, Intake.draw_ahead): one thread gives
+    the same weeks, with levers starting as the run starts, and so does a copy made mid-run."""
     import numba
 
+    from model.scenarios import ScenarioLibrary
+
+    scenario = ScenarioLibrary().get("sustained_package")
     frames = []
     threads = numba.get_num_threads()
     try:
         for n in (1, threads):
             numba.set_num_threads(n)
-            m = ProbationModel(scale=1.0, seed=2)
+            m = ProbationModel(scale=1.0, seed=2, levers=scenario.levers, params=scenario.parameters)
             m.run(2)
-            twin = m.with_levers(())
+            twin = m.with_levers(m.levers)
             for model in (m, twin):
                 model.run(2)
                 frames.append(model.datacollector.get_model_vars_dataframe())

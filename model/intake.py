@@ -17,7 +17,7 @@ from .courts import sentence
 from .exits import back_on_licence
 from .offending import reschedule_rows
 from .parameters import ParameterSet
-from .passes import PARALLEL_ROWS
+from .passes import PARALLEL_ROWS, every_core
 from .people import (
     COMMUNITY_ORDER, DRUG_USE, END_WEEK, FEMALE, LICENCE, NO_USE, NONPROBLEMATIC, OCU, PROBLEMATIC, REGION, RELEASE_WEEK,
     RISK, ROUTE, SEVERITY, START_WEEK, SUPERVISED, SUSPENDED_SENTENCE,
@@ -135,7 +135,11 @@ def arrivals(
     rows of everyone arriving, how many came back, and the counts of pre-sentence reports,
     drug assessments, DRRs and releases in treatment."""
     back = back_on_licence(people, week, P)
-    _characteristics(people, new, n_court, in_progress, u, length_gamma, risk_gamma, region_cumulative, week, P)
+    _characteristics(
+        people[SUPERVISED], people[REGION], people[FEMALE], people[ROUTE], people[START_WEEK], people[END_WEEK],
+        people[RELEASE_WEEK], people[DRUG_USE], people[OCU], people[SEVERITY], people[RISK],
+        new, n_court, in_progress, u, length_gamma, risk_gamma, region_cumulative, week, P,
+    )
     reports, assessments, drrs = sentence(people, new[:n_court], courts_origin, courts_first_call, week, P)
     treated = arrange(people, new[n_court:], release_origin, release_first_call, same_provider_region, week, P)
     arrived = np.concatenate((back, new))
@@ -143,39 +147,43 @@ def arrivals(
     return arrived, back.size, reports, assessments, drrs, treated
 
 
-@numba.njit(cache=True)
+@every_core
 def _characteristics(
-    people, idx, n_court, in_progress, u, length_gamma, risk_gamma, region_cumulative, week, P,
+    supervised, region, female, route, start_week, end_week, release_week, drug_use, ocu, severity, risk,
+    idx, n_court, in_progress, u, length_gamma, risk_gamma, region_cumulative, week, P,
 ):  # pragma: no cover - compiled
-    """Characteristics of new people: the first ``n_court`` start court orders, the rest
-    licences. Order lengths are gamma distributed (a licence has a minimum); ``u`` holds
-    nine uniform numbers per person (region, sex, suspended sentence, weeks served, drug
-    use, opiate or crack use, and three whose median, Beta(2, 2), sets severity)."""
-    p = P[0]
-    supervised, region, female, route = people[SUPERVISED], people[REGION], people[FEMALE], people[ROUTE]
-    start_week, end_week, release_week = people[START_WEEK], people[END_WEEK], people[RELEASE_WEEK]
-    drug_use, ocu, severity, risk = people[DRUG_USE], people[OCU], people[SEVERITY], people[RISK]
-    for j in range(idx.size):
+    """Characteristics of new people (rows ``idx``): the first ``n_court`` start court
+    orders, the rest licences. Order lengths are gamma distributed (a licence has a
+    minimum); ``u`` holds nine uniform numbers per person (region, sex, suspended sentence,
+    weeks served, drug use, opiate or crack use, and three whose median, Beta(2, 2), sets
+    severity). Each person's rows are scattered in memory, so at full scale two cores
+    fill them side by side (see :mod:`model.passes`)."""
+    p = P[0]  # the parameters the loop uses, read first (a record cannot pass into a parallel loop)
+    female_share, sso_share, ocu_share = p.female_share, p.sso_share_of_court_orders, p.ocu_share_of_problematic
+    licence_extra, court_order, shape = p.licence_extra_mean_weeks, p.court_order_mean_weeks, p.duration_gamma_shape
+    licence_minimum, nonproblematic_share = p.licence_minimum_weeks, p.nonproblematic_use_share
+    problematic_release, problematic_court = p.problematic_use_release, p.problematic_use_court
+    for j in numba.prange(idx.size):
         i = idx[j]
         from_prison = j >= n_court
         supervised[i] = True
         region[i] = np.searchsorted(region_cumulative, u[j, 0], side="right")
-        female[i] = u[j, 1] < p.female_share
-        route[i] = LICENCE if from_prison else (SUSPENDED_SENTENCE if u[j, 2] < p.sso_share_of_court_orders else COMMUNITY_ORDER)
-        mean = p.licence_extra_mean_weeks if from_prison else p.court_order_mean_weeks
-        length = length_gamma[j] * mean / p.duration_gamma_shape + (p.licence_minimum_weeks if from_prison else 0.0)
+        female[i] = u[j, 1] < female_share
+        route[i] = LICENCE if from_prison else (SUSPENDED_SENTENCE if u[j, 2] < sso_share else COMMUNITY_ORDER)
+        mean = licence_extra if from_prison else court_order
+        length = length_gamma[j] * mean / shape + (licence_minimum if from_prison else 0.0)
         weeks = max(int(np.rint(length)), 1)
         served = int(np.floor(u[j, 3] * weeks)) if in_progress else 0
         start_week[i] = week - served
         end_week[i] = week - served + weeks
         if from_prison:
             release_week[i] = week - served
-        problematic = p.problematic_use_release if from_prison else p.problematic_use_court
+        problematic = problematic_release if from_prison else problematic_court
         use = u[j, 4]
         drug_use[i] = PROBLEMATIC if use < problematic else (
-            NONPROBLEMATIC if use < problematic + min(p.nonproblematic_use_share, 1 - problematic) else NO_USE
+            NONPROBLEMATIC if use < problematic + min(nonproblematic_share, 1 - problematic) else NO_USE
         )
-        ocu[i] = drug_use[i] == PROBLEMATIC and u[j, 5] < p.ocu_share_of_problematic
+        ocu[i] = drug_use[i] == PROBLEMATIC and u[j, 5] < ocu_share
         a, b, c = u[j, 6], u[j, 7], u[j, 8]
         severity[i] = 0.5 + max(min(a, b), min(max(a, b), c))  # the median of three uniforms is Beta(2, 2)
         risk[i] = risk_gamma[j]

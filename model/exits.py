@@ -93,51 +93,87 @@ def leave(people, caseload, origin, first_call, schedule_salt, week, P):  # prag
     log_stay_recall = np.log1p(-1.0 / max(p.custody_weeks_recall, 1.0))
     log_stay_breach = np.log1p(-1.0 / max(p.custody_weeks_breach, 1.0))
     rows = rows_where(_leaving(people[ACTIVE], supervised, in_custody, leaving, end_week, start_week, week))
+    path, freed, breached, exited, ended, drr_early, recalled = _departures(
+        uid, rows, supervised, in_custody, leaving, drr, route, start_week, end_week, practitioner, custody_until,
+        people[WAITING], people[IN_TREATMENT], people[OST], breach_salt, recall_weeks_salt, breach_weeks_salt,
+        log_stay_recall, log_stay_breach, p.custody_after_breach, int(p.court_order_mean_weeks), week,
+    )
     to_custody = np.empty(rows.size, dtype=np.int64)
     removed = np.empty(rows.size, dtype=np.int64)
     n_to_custody, n_removed = 0, 0
-    breaches, resentenced, exits, orders_ended, drr_ended_early, recalls = 0, 0, 0, 0, 0, 0
-    for i in rows:
+    for k in range(rows.size):
+        if freed[k] >= 0:
+            caseload[freed[k]] -= 1
+        if path[k] == TO_CUSTODY:
+            to_custody[n_to_custody] = rows[k]
+            n_to_custody += 1
+        elif path[k] == OUT_OF_MODEL:
+            removed[n_removed] = rows[k]
+            n_removed += 1
+    resentenced = int(np.sum(path == RESENTENCED))
+    counts = (breached.sum(), resentenced, exited.sum(), ended.sum(), drr_early.sum(), recalled.sum(), n_to_custody)
+    reschedule_rows(people, to_custody[:n_to_custody], week, schedule_salt, P)  # no offending inside
+    return removed[:n_removed], counts
+
+
+RESENTENCED, TO_CUSTODY, OUT_OF_MODEL, FOLLOWED_UP = 0, 1, 2, 3  # where each person leaving goes (see leave)
+
+
+@every_core
+def _departures(
+    uid, rows, supervised, in_custody, leaving, drr, route, start_week, end_week, practitioner, custody_until, waiting,
+    in_treatment, ost, breach_salt, recall_weeks_salt, breach_weeks_salt, log_stay_recall, log_stay_breach,
+    custody_after_breach, resentence_weeks, week,
+):  # pragma: no cover - compiled
+    """The work of :func:`leave` for each person in ``rows``: where they go (see the constants
+    above) and their fields set accordingly; returns that, the practitioner each frees (or
+    -1), and whether each was breached, exited supervision, ended their order, ended a DRR
+    early and was recalled. On every core at full scale: the rows are scattered (see
+    :mod:`model.passes`)."""
+    n = rows.size
+    path = np.empty(n, dtype=np.int8)
+    freed = np.full(n, -1, dtype=np.int64)
+    breached, exited, ended = np.zeros(n, np.bool_), np.zeros(n, np.bool_), np.zeros(n, np.bool_)
+    drr_early, recalled = np.zeros(n, np.bool_), np.zeros(n, np.bool_)
+    for k in numba.prange(n):
+        i = rows[k]
         reason = leaving[i]
         if reason == STAYS:
             reason = ORDER_ENDS if supervised[i] else FOLLOW_UP_ENDS
         breached_to_custody = False
         if reason == BREACHED:
-            breaches += 1
-            breached_to_custody = draw(uid[i], breach_salt) < p.custody_after_breach
+            breached[k] = True
+            breached_to_custody = draw(uid[i], breach_salt) < custody_after_breach
             if not breached_to_custody:
-                drr_ended_early += drr[i]
+                drr_early[k] = drr[i]
                 drr[i] = False
                 route[i] = COMMUNITY_ORDER
-                end_week[i] = week + int(p.court_order_mean_weeks)
+                end_week[i] = week + resentence_weeks
                 leaving[i] = STAYS
-                resentenced += 1
+                path[k] = RESENTENCED
                 continue
-        exits += supervised[i] and reason != DIED
-        orders_ended += reason == ORDER_ENDS
-        drr_ended_early += drr[i]
-        if supervised[i] and practitioner[i] >= 0:
-            caseload[practitioner[i]] -= 1
+        exited[k] = supervised[i] and reason != DIED
+        ended[k] = reason == ORDER_ENDS
+        drr_early[k] = drr[i]
         if supervised[i]:
+            freed[k] = practitioner[i]
             practitioner[i] = -1
         supervised[i] = False
         drr[i] = False
-        people[WAITING][i] = False
-        people[IN_TREATMENT][i] = False
-        people[OST][i] = False
+        waiting[i] = False
+        in_treatment[i] = False
+        ost[i] = False
         leaving[i] = STAYS
         if reason == RECALLED or breached_to_custody:
-            recalls += reason == RECALLED
+            recalled[k] = reason == RECALLED
             salt, log_stay = (recall_weeks_salt, log_stay_recall) if reason == RECALLED else (breach_weeks_salt, log_stay_breach)
             in_custody[i] = True
             weeks = max(np.ceil(np.log1p(-draw(uid[i], salt)) / log_stay), 1.0)  # geometric, mean 1 / (1 - exp(log_stay))
             custody_until[i] = week + int(weeks)
-            to_custody[n_to_custody] = i
-            n_to_custody += 1
+            path[k] = TO_CUSTODY
         elif not (reason == ORDER_ENDS and week - start_week[i] < FOLLOW_UP_WEEKS - 1):
             leaving[i] = reason
-            removed[n_removed] = i
-            n_removed += 1
-    reschedule_rows(people, to_custody[:n_to_custody], week, schedule_salt, P)  # no offending inside
-    counts = (breaches, resentenced, exits, orders_ended, drr_ended_early, recalls, n_to_custody)
-    return removed[:n_removed], counts
+            path[k] = OUT_OF_MODEL
+        else:
+            path[k] = FOLLOWED_UP
+    return path, freed, breached, exited, ended, drr_early, recalled

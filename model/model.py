@@ -19,7 +19,7 @@ from .drug_use import DrugUse, transitions
 from .exits import Exits, leave
 from .intake import Intake, arrivals, expected_arrivals
 from .levers import Lever
-from .offending import FOLLOW_UP_WEEKS, RATE_PARAMETERS, Offending, count_offences, offend
+from .offending import FOLLOW_UP_WEEKS, RATE_PARAMETERS, Offending, offend
 from .parameters import ParameterError, ParameterSet
 from .passes import every_core
 from .people import (
@@ -165,8 +165,9 @@ class ProbationModel(mesa.Model):
         self.record = self._week_record(*self._simulate_week())
         self.datacollector.collect(self)
 
-    def _simulate_week(self) -> tuple[np.ndarray, np.ndarray]:
-        """The week's counts and stocks, as the compiled week returns them (see :func:`_week`)."""
+    def _simulate_week(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The week's counts, values and offending rates, as the compiled week returns them
+        (see :func:`_week`)."""
         self.tally.clear()
         self._new_week_of_random_numbers()
         self._apply_levers()
@@ -175,11 +176,11 @@ class ProbationModel(mesa.Model):
         people.reserve(_rows_to_spare(sum(expected_arrivals(self.scale, self.p))))
         draws = self.intake.week_draws()
         while True:
-            short, counts, values = _week(
+            short, counts, values, rates = _week(
                 people.arrays, people.free_rows, people.counters, people._resets, people.row_of_uid, *draws,
                 self.intake.region_cumulative, self.same_provider, self.caseload, allocation.employed,
                 allocation.staff_by_region(), allocation.region_of, allocation.trained, treatment.places(), treatment.quality(),
-                self.offending.rng, self._cohort_array("_cohort_starts"), self._cohort_array("_cohort_reoffenders"),
+                self._cohort_array("_cohort_starts"), self._cohort_array("_cohort_reoffenders"),
                 self._stream_bases, self.week, self.p.record,
             )
             if not short:
@@ -187,7 +188,7 @@ class ProbationModel(mesa.Model):
             people.reserve(short)  # more new people than free rows: nothing was changed, so begin the week again
         self.week += 1
         self.intake.draw_ahead(self.week + 1)
-        return counts, values
+        return counts, values, rates
 
     def _new_week_of_random_numbers(self) -> None:
         for process in self.processes:
@@ -230,11 +231,12 @@ class ProbationModel(mesa.Model):
             self.offending.reschedule(np.flatnonzero(self.people.active))
 
     # ------------------------------------------------------------------ records
-    def _week_record(self, counts: np.ndarray, values: np.ndarray) -> dict[str, float]:
+    def _week_record(self, counts: np.ndarray, values: np.ndarray, rates: np.ndarray) -> dict[str, float]:
         """The week just simulated: its flows and the stocks at its end, with its costs."""
         record = dict.fromkeys(PYTHON_FLOWS, 0)
         record.update(zip(WEEK_COUNTS, counts.tolist()))
         record.update(zip(WEEK_VALUES, values.tolist()))
+        self.offending.add_unproven(record, rates)
         for name, n in self.tally.items():  # counted in Python this week (workforce changes)
             record[name] += n
         self.costs.step(record)
@@ -330,8 +332,9 @@ def _staff_stocks(caseload, employed, cap):  # pragma: no cover - compiled
     return staff, total / staff if staff else 0.0, largest, over_cap, over_70
 
 
-# What the compiled week returns: counts (whole numbers) and values, in this order; then what
-# Python counts (workforce changes) and the costs it prices from them.
+# What the compiled week returns: counts (whole numbers) and values, in this order (offences
+# so far the proven ones); then what Python adds: offences never proven
+# (Offending.add_unproven), workforce changes, and the costs it prices from them all.
 WEEK_COUNTS = (
     "court_starts", "prison_releases", "entries", "returns_from_custody", "pre_sentence_reports", "drug_assessments",
     "drrs_issued", "releases_in_treatment", "identifications", "referrals", "treatment_starts", "treatment_dropouts",
@@ -341,25 +344,27 @@ WEEK_COUNTS = (
     "resentenced", "exits", "orders_ended", "drr_ended_early", "recalls", "custody_receptions",
     *PEOPLE_STOCKS, STAFF_STOCKS[0], *STAFF_STOCKS[2:],
 )
-WEEK_VALUES = ("offences_acquisitive_drug_driven", STAFF_STOCKS[1])
+WEEK_VALUES = (STAFF_STOCKS[1],)
 PYTHON_FLOWS = ("practitioners_hired", "practitioners_trained")
 
 
 @numba.njit(cache=True, nogil=True)
 def _week(
     people, free_rows, counters, resets, row_of_uid, n_court, n_release, u, length_gamma, risk_gamma, region_cumulative,
-    same_provider, caseload, employed, staff, region_of, trained, places, quality, offending_rng, cohort_starts,
-    cohort_reoffenders, stream_bases, week, P,
+    same_provider, caseload, employed, staff, region_of, trained, places, quality, cohort_starts, cohort_reoffenders,
+    stream_bases, week, P,
 ):  # pragma: no cover - compiled
     """One week of the nine processes, in order, compiled as one call (see
     :meth:`ProbationModel.step`), then the rows of people who left are freed and the stocks
     counted. ``n_court`` to ``risk_gamma`` are the week's new people and their random numbers
     (:meth:`model.intake.Intake.week_draws`). Returns 0 and the :data:`WEEK_COUNTS` and
-    :data:`WEEK_VALUES`; or, having changed nothing, the number of new people when there
-    are fewer free rows than that (the caller makes room and begins the week again)."""
+    :data:`WEEK_VALUES` (offences counted are the proven ones so far) and the summed weekly
+    offending rates for the offences never proven; or, having changed nothing, the number of
+    new people when there are fewer free rows than that (the caller makes room and begins
+    the week again)."""
     n = n_court + n_release
     if n > counters[N_FREE] or counters[NEXT_UID] + n > row_of_uid.size:
-        return n, np.zeros(0, dtype=np.int64), np.zeros(0)
+        return n, np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0)
     o = np.empty(stream_bases.size, dtype=np.uint64)
     for k in range(stream_bases.size):
         o[k] = origin_of(stream_bases[k], week)
@@ -389,10 +394,9 @@ def _week(
     # 6 drug use transitions
     changed, remissions = transitions(people, salt_of(o[DRUG_USE_STREAM], first + 1), salt_of(schedule, first + 3), week, P)
     # 7 offending, breach and recall
-    rates = people[RATE_TOTALS].copy()
+    rates = people[RATE_TOTALS].copy()  # for the offences never proven (Offending.add_unproven)
     compliance_salt = salt_of(o[COMPLIANCE_STREAM], first + 1)
     proven_acquisitive, proven, _ = offend(people, cohort_reoffenders, o[OFFENDING_STREAM], first, compliance_salt, week, P)
-    acquisitive, other, drug_driven = count_offences(offending_rng, proven_acquisitive, proven, rates, P)
     # 8 deaths
     died = die(people, o[DEATHS_STREAM], first, week, P)
     # 9 exits
@@ -402,10 +406,10 @@ def _week(
     counts = np.array((
         n_court, n_release, n + returns, returns, reports, assessments, drrs, treated_at_release, identifications,
         referrals + referrals_after_test, *treatment, drr_completions, drr_revocations, tests, positive, remissions,
-        changed - remissions, acquisitive, other, proven, *died, *exited, *_stocks(people), staff_stocks[0], staff_stocks[2],
-        staff_stocks[3], staff_stocks[4],
+        changed - remissions, proven_acquisitive, proven - proven_acquisitive, proven, *died, *exited, *_stocks(people),
+        staff_stocks[0], staff_stocks[2], staff_stocks[3], staff_stocks[4],
     ))
-    return 0, counts, np.array((drug_driven, staff_stocks[1]))
+    return 0, counts, np.array((staff_stocks[1],)), rates
 
 
 class WeeklyCollector(mesa.DataCollector):

@@ -54,6 +54,19 @@ class Offending(Process):
         self.compliance = Chance(model.seed_sequence, "offending.compliance")
         self.chances = [self.chance, self.schedule, self.compliance]
 
+    def add_unproven(self, record: dict[str, float], rates: np.ndarray) -> None:
+        """Complete the week's offence counts in ``record`` (the proven ones, from
+        :func:`offend`) with the never proven: one Poisson draw each, from the process's
+        generator for the week, at everyone's summed weekly rate (``rates``: acquisitive,
+        drug-driven acquisitive and other, as :func:`offend` found them); and the expected
+        number of acquisitive offences that were drug-driven."""
+        p, rng = self.model.p, self.rng
+        acquisitive_rate, drug_driven_rate, other_rate = rates.tolist()
+        record["offences_acquisitive"] += int(rng.poisson(max(acquisitive_rate * (1 - p.proven_share_acquisitive), 0.0)))
+        record["offences_other"] += int(rng.poisson(max(other_rate * (1 - p.proven_share_other), 0.0)))
+        drug_driven_share = drug_driven_rate / acquisitive_rate if acquisitive_rate > 0 else 0.0
+        record["offences_acquisitive_drug_driven"] = record["offences_acquisitive"] * drug_driven_share
+
     def reschedule(self, idx: np.ndarray) -> None:
         """Store new rates for people whose state has changed; draw their next proven offence."""
         reschedule_rows(self.people.arrays, idx, self.model.week, self.schedule.salt(), self.model.p.record)
@@ -158,21 +171,6 @@ def _staying(candidates, supervised, leaving, uid, salt, bound):  # pragma: no c
     ``bound`` (one pass over everyone: see :mod:`model.passes`)."""
     for i in numba.prange(supervised.size):
         candidates[i] = supervised[i] & (leaving[i] == STAYS) & (draw(uid[i], salt) < bound)
-
-
-@numba.njit(cache=True)
-def count_offences(rng, proven_acquisitive, proven, rates, P):  # pragma: no cover - compiled
-    """The week's offences: the proven ones (from :func:`offend`) and the never proven, one
-    Poisson draw each (the offending process's generator for the week) at everyone's
-    summed rate (``rates``: acquisitive, drug-driven acquisitive and other offences a week,
-    as :func:`offend` found them). Returns acquisitive and other offences, and the expected
-    number of acquisitive offences that were drug-driven."""
-    p = P[0]
-    acquisitive_rate, drug_driven_rate, other_rate = rates[0], rates[1], rates[2]
-    acquisitive = proven_acquisitive + rng.poisson(max(acquisitive_rate * (1 - p.proven_share_acquisitive), 0.0))
-    other = proven - proven_acquisitive + rng.poisson(max(other_rate * (1 - p.proven_share_other), 0.0))
-    drug_driven_share = drug_driven_rate / acquisitive_rate if acquisitive_rate > 0 else 0.0
-    return acquisitive, other, acquisitive * drug_driven_share
 
 
 @numba.njit(cache=True)

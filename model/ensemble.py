@@ -197,33 +197,28 @@ def dask_client(workers: int, scheduler: str | None) -> Iterator[Client | None]:
 # setting runs about 1.6 times slower (0.44 s against 0.28 s an evaluation, measured); workers
 # started here keep the C library's own, adaptive threshold. They also leave out Dask's
 # statistical profiler, which samples every thread's stack 100 times a second for a dashboard
-# these clusters do not serve (and which takes Python's lock from the model to do so).
+# these clusters do not serve (and which takes Python's lock from the model to do so). And the
+# model's compiled loops use one thread in each worker (NUMBA_NUM_THREADS, set before Numba
+# loads: numba.set_num_threads would hold only for the thread that calls it, not for the
+# threads that run tasks): at full scale they otherwise use every core, which the workers
+# already share.
 WORKER_ENVIRONMENT = {
     "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    "distributed.nanny.pre-spawn-environ.NUMBA_NUM_THREADS": 1,
     "distributed.worker.profile.enabled": False,
 }
 
 
 def local_cluster(workers: int):
-    """A Dask cluster of ``workers`` single-threaded processes on this machine: the model's
-    compiled passes too use one thread in each worker (a full-scale model otherwise runs
-    them on every core, and the workers already share the cores between them)."""
+    """A Dask cluster of ``workers`` single-threaded processes on this machine, set up as
+    :data:`WORKER_ENVIRONMENT` says."""
     import dask
-    from dask.distributed import Client, LocalCluster, WorkerPlugin
-
-    class OneThreadEach(WorkerPlugin):
-        def setup(self, worker) -> None:
-            import numba
-
-            numba.set_num_threads(1)
+    from dask.distributed import LocalCluster
 
     with dask.config.set(WORKER_ENVIRONMENT):
-        cluster = LocalCluster(
+        return LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
         )
-    with Client(cluster) as client:
-        client.register_plugin(OneThreadEach(), name="one-thread-each")
-    return cluster
 
 
 def results_as_completed(client: Client, function: Callable, items: Sequence) -> Iterator:

@@ -25,8 +25,8 @@ from .people import (
 from .process import Process
 from .release import arrange
 
-# One thread per Python process draws the next week's new people while the current week
-# runs (large populations on more than one core only: see Intake.week_draws).
+# One thread per Python process draws new people weeks ahead while the model runs (large
+# populations on more than one core only: see Intake.draw_ahead).
 _AHEAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="intake-draws")
 
 

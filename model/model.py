@@ -74,8 +74,9 @@ class ProbationModel(mesa.Model):
     which lists them in this order, each a function in the process's own module, and then
     frees the rows of people who left and counts the stocks); around it, Python applies
     levers, matches the workforce to changed parameters, draws the week's new people (ahead,
-    on another thread, at full scale: :meth:`model.intake.Intake.week_draws`) and prices
-    and records the week.
+    on another thread, at full scale: :meth:`model.intake.Intake.draw_ahead`), adds the
+    offences never proven (:meth:`model.offending.Offending.add_unproven`) and prices and
+    records the week.
 
     Args:
         scale: the population as a share of England and Wales (1.0 is about 156,000 people).

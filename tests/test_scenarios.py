@@ -176,8 +176,8 @@ def _worker_settings() -> tuple:
 
 def test_local_dask_workers_keep_the_adaptive_malloc_threshold_run_no_profiler_and_one_model_thread():
     with dask_client(workers=1, scheduler=None) as client:
-        settings = list(client.run(_worker_settings).values())
-    assert settings == [(None, False, 1)]
+        settings = client.submit(_worker_settings, pure=False).result()  # as a task sees them, on the worker's task thread
+    assert settings == (None, False, 1)
 
 
 def test_an_interrupted_ensemble_keeps_finished_runs_and_resumes_without_redoing_them(library, tmp_path):

@@ -197,14 +197,9 @@ def dask_client(workers: int, scheduler: str | None) -> Iterator[Client | None]:
 # setting runs about 1.6 times slower (0.44 s against 0.28 s an evaluation, measured); workers
 # started here keep the C library's own, adaptive threshold. They also leave out Dask's
 # statistical profiler, which samples every thread's stack 100 times a second for a dashboard
-# these clusters do not serve (and which takes Python's lock from the model to do so). And the
-# model's compiled loops use one thread in each worker (NUMBA_NUM_THREADS, set before Numba
-# loads: numba.set_num_threads would hold only for the thread that calls it, not for the
-# threads that run tasks): at full scale they otherwise use every core, which the workers
-# already share.
+# these clusters do not serve (and which takes Python's lock from the model to do so).
 WORKER_ENVIRONMENT = {
     "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
-    "distributed.nanny.pre-spawn-environ.NUMBA_NUM_THREADS": 1,
     "distributed.worker.profile.enabled": False,
 }
 
@@ -222,11 +217,29 @@ def local_cluster(workers: int):
 
 
 def results_as_completed(client: Client, function: Callable, items: Sequence) -> Iterator:
-    """Results of ``function`` over ``items`` on Dask, as each finishes (failed tasks retried)."""
+    """Results of ``function`` over ``items`` on Dask, as each finishes (failed tasks retried),
+    with the model's compiled loops on one thread in each task (:class:`OnOneThread`)."""
     from dask.distributed import as_completed
 
-    for future in as_completed(client.map(function, items, pure=False, retries=2)):
+    for future in as_completed(client.map(OnOneThread(function), items, pure=False, retries=2)):
         yield future.result()
+
+
+@dataclass(frozen=True)
+class OnOneThread:
+    """``function`` with the model's compiled loops on one thread: the workers already share
+    the cores, and at full scale the loops would otherwise use them all. (Numba's thread count
+    is set per calling thread, so it is set in the thread that runs the task; setting
+    ``NUMBA_NUM_THREADS`` for the workers instead would leak into this process's environment,
+    as Dask's nanny sets it there before starting them.)"""
+
+    function: Callable
+
+    def __call__(self, item):
+        import numba
+
+        numba.set_num_threads(1)
+        return self.function(item)
 
 
 def tidy_weekly(results: Iterable[RunResult]) -> pd.DataFrame:

@@ -3,10 +3,10 @@
 Numba recompiles a cached function when its own file changes, but not when a function it
 calls in another file changes: the old machine code then runs, giving wrong results or a
 crash. The kernels here call across modules (the compiled week calls every process's
-rules), so the cache folder is named by a hash of every module of the package that
-imports Numba (where the kernels, and the constants they use, live): an edit to any of them
-starts a fresh folder, and the folders of earlier versions are removed. An edit elsewhere
-(economics, reports) keeps the cache.
+rules), so the cache folder is named by a hash of every module of the package that compiles
+functions (``numba.njit`` or ``every_core``: where the kernels, and the constants they use,
+live): an edit to any of them starts a fresh folder, and the folders of earlier versions are
+removed. An edit elsewhere (economics, reports, ensembles) keeps the cache.
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ CACHE_ROOT = PACKAGE / "__pycache__" / "kernels"
 
 
 def kernel_source_hash(package: Path = PACKAGE) -> str:
-    """A hash of the modules in ``package`` that import Numba."""
+    """A hash of the modules in ``package`` that compile functions."""
     digest = hashlib.sha256()
     for path in sorted(package.glob("*.py")):
         source = path.read_bytes()
-        if b"import numba" in source:
+        if b"numba.njit" in source or b"@every_core" in source:
             digest.update(path.name.encode() + b"\0" + source)
     return digest.hexdigest()[:16]
 

@@ -12,7 +12,9 @@ import yaml
 
 import run_scenarios
 from model.economics import discount_factors, outcome_table, summarise
-from model.ensemble import RunCache, RunSpec, build_specs, dask_client, run_ensemble, simulate, simulate_alike
+from model.ensemble import (
+    RunCache, RunSpec, build_specs, dask_client, results_as_completed, run_ensemble, simulate, simulate_alike,
+)
 from model.scenarios import ScenarioError, ScenarioLibrary, write_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -162,7 +164,7 @@ def test_runs_on_a_dask_local_cluster_equal_the_serial_runs(library, tmp_path):
         pd.testing.assert_frame_equal(a.cohorts, b.cohorts)
 
 
-def _worker_settings() -> tuple:
+def _worker_settings(_) -> tuple:
     import os
 
     import dask
@@ -176,8 +178,8 @@ def _worker_settings() -> tuple:
 
 def test_local_dask_workers_keep_the_adaptive_malloc_threshold_run_no_profiler_and_one_model_thread():
     with dask_client(workers=1, scheduler=None) as client:
-        settings = client.submit(_worker_settings, pure=False).result()  # as a task sees them, on the worker's task thread
-    assert settings == (None, False, 1)
+        settings = list(results_as_completed(client, _worker_settings, [0]))  # as the model's tasks see them
+    assert settings == [(None, False, 1)]
 
 
 def test_an_interrupted_ensemble_keeps_finished_runs_and_resumes_without_redoing_them(library, tmp_path):

@@ -33,11 +33,19 @@ def kernel_source_hash(package: Path = PACKAGE) -> str:
 
 
 def use_kernel_cache() -> None:
-    """Point Numba's cache at this source's folder (unless ``NUMBA_CACHE_DIR`` says where);
-    must run before the modules with kernels are imported."""
+    """Point Numba's cache at this source's folder (unless ``NUMBA_CACHE_DIR`` says where, or
+    the package's folder cannot be written, as in a read-only installation whose source
+    does not change: Numba's own choice of folder then serves); must run before the modules
+    with kernels are imported."""
     if os.environ.get("NUMBA_CACHE_DIR"):
         return
     folder = CACHE_ROOT / kernel_source_hash()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return
+    if not os.access(folder, os.W_OK):
+        return
     numba.config.CACHE_DIR = str(folder)
     if CACHE_ROOT.is_dir():
         for earlier in CACHE_ROOT.iterdir():

@@ -38,3 +38,15 @@ def test_an_edit_to_a_module_without_kernels_keeps_the_cache(tmp_path):
 @pytest.mark.skipif(bool(os.environ.get("NUMBA_CACHE_DIR")), reason="NUMBA_CACHE_DIR chooses the folder")
 def test_the_model_caches_its_kernels_in_the_folder_of_their_source():
     assert numba.config.CACHE_DIR.endswith(kernel_source_hash())
+
+
+def test_a_package_folder_that_cannot_be_written_leaves_numba_its_own_cache(tmp_path, monkeypatch):
+    import model.kernel_cache as kernel_cache
+
+    blocked = tmp_path / "a file"
+    blocked.write_text("")
+    monkeypatch.setattr(kernel_cache, "CACHE_ROOT", blocked / "kernels")  # no folder can be made inside a file
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    monkeypatch.setattr(numba.config, "CACHE_DIR", "numba's own")
+    kernel_cache.use_kernel_cache()
+    assert numba.config.CACHE_DIR == "numba's own"

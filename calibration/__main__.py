@@ -31,7 +31,7 @@ from calibration.fit import (
 from calibration.report import write_calibration_report
 from model import ParameterError, ParameterSet
 from model.cli import Parser, UsageError, run_command
-from model.ensemble import dask_client
+from model.ensemble import OnOneThread, dask_client
 
 
 def predictive(sample: pd.DataFrame, simulator: Simulator, runs: int, workers: int, scheduler: str | None) -> pd.DataFrame:
@@ -42,7 +42,7 @@ def predictive(sample: pd.DataFrame, simulator: Simulator, runs: int, workers: i
         if client is None:
             results = [simulator(p) for p in parameter_sets]
         else:
-            results = client.gather(client.map(simulator, parameter_sets, pure=False))
+            results = client.gather(client.map(OnOneThread(simulator), parameter_sets, pure=False))
     return pd.DataFrame(results)
 
 

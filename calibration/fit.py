@@ -31,7 +31,7 @@ import yaml
 from tqdm import tqdm
 
 from model import ParameterSet, ProbationModel
-from model.ensemble import dask_client
+from model.ensemble import OnOneThread, dask_client
 from model.outcomes import model_metrics
 
 HERE = Path(__file__).resolve().parent
@@ -160,7 +160,12 @@ class Calibration:
                 if time.monotonic() - start > self.max_minutes * 60:
                     break
                 sampler = pyabc.sampler.DaskDistributedSampler(client, batch_size=4) if client else pyabc.sampler.SingleCoreSampler()
-                abc = pyabc.ABCSMC(self.simulator(), self.priors(), self.distance(), population_size=self.population_size, sampler=sampler)
+                simulator = self.simulator()
+                if client:  # one thread for the compiled loops in each task, under the model's own name (resumes either way)
+                    simulator = pyabc.FunctionModel(OnOneThread(simulator), name=type(simulator).__name__)
+                abc = pyabc.ABCSMC(
+                    simulator, self.priors(), self.distance(), population_size=self.population_size, sampler=sampler
+                )
                 if done == 0:
                     abc.new(db, self.observed)
                 else:

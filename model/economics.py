@@ -60,7 +60,10 @@ def discount_factors(weeks: int, rate: float) -> np.ndarray:
 def run_outcomes(result: RunResult, discount_rate: float) -> dict[str, float]:
     """National outcomes of one run: totals, mean stocks, present values, rates."""
     weekly, scale = result.weekly, result.spec.scale
-    column = lambda name: weekly[name].to_numpy()  # noqa: E731  (NumPy sums: a run is summarised thousands of times in SA)
+    # NumPy sums over one array of every column (a run is summarised thousands of times in
+    # SA); the counts become floats there, exactly (they are far below 2**53).
+    values, position = weekly.to_numpy(dtype=float), {name: k for k, name in enumerate(weekly.columns)}
+    column = lambda name: values[:, position[name]]  # noqa: E731
     factor = discount_factors(len(weekly), discount_rate)
     pv = lambda name: float((column(name) * factor).sum() / scale)  # noqa: E731
     out: dict[str, float] = {f"total_{c}": float(column(c).sum() / scale) for c in TOTALS}
@@ -85,15 +88,15 @@ def outcome_table(results: Iterable[RunResult], discount_rate: float) -> pd.Data
     """One row per run (scenario, replicate), one column per outcome, with paired
     differences from the baseline and the Green Book measures."""
     runs = {(r.spec.scenario, r.spec.replicate): run_outcomes(r, discount_rate) for r in results}
+    keys = sorted(runs)  # as the index sorts
     names = list(dict.fromkeys(name for outcomes in runs.values() for name in outcomes))  # in order of first appearance
-    index = pd.MultiIndex.from_tuples(list(runs), names=["scenario", "replicate"])
-    values = np.array([[outcomes.get(name, np.nan) for name in names] for outcomes in runs.values()], dtype=float)
-    table = pd.DataFrame(values.reshape(len(runs), len(names)), index=index, columns=names).sort_index()
-    if BASELINE not in table.index.get_level_values("scenario"):
+    values = np.array([[runs[key].get(name, np.nan) for name in names] for key in keys], dtype=float).reshape(len(keys), len(names))
+    baseline_row = {replicate: row for row, (scenario, replicate) in enumerate(keys) if scenario == BASELINE}
+    if not baseline_row:
         raise ValueError("the baseline scenario must be among the runs to compare scenarios with it")
-    base = table.xs(BASELINE, level="scenario")
-    difference = table - base.reindex(table.index, level="replicate")
-    diff = {name: difference[name].to_numpy() for name in difference.columns}
+    base = np.array([values[baseline_row[r]] if r in baseline_row else np.full(len(names), np.nan) for _, r in keys])
+    difference = (values - base.reshape(values.shape)).T  # NumPy, not pandas: SA makes a table per evaluation
+    diff = dict(zip(names, difference))
     measures = {
         "reoffences_averted": -diff["total_proven_reoffences"],
         "offences_averted": -(diff["total_offences_acquisitive"] + diff["total_offences_other"]),
@@ -109,7 +112,8 @@ def outcome_table(results: Iterable[RunResult], discount_rate: float) -> pd.Data
         cost, averted = measures["pv_net_cost"], measures["reoffences_averted"]
         measures["bcr"] = np.where(cost > 0, measures["pv_benefits"] / cost, np.nan)
         measures["cost_per_reoffence_averted"] = np.where(averted > 0, cost / averted, np.nan)
-    return pd.concat([table, pd.DataFrame(measures, index=table.index)], axis=1)
+    index = pd.MultiIndex.from_tuples(keys, names=["scenario", "replicate"])
+    return pd.DataFrame(np.column_stack([values, *measures.values()]), index=index, columns=[*names, *measures])
 
 
 def summarise(table: pd.DataFrame) -> pd.DataFrame:

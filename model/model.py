@@ -199,9 +199,10 @@ class ProbationModel(mesa.Model):
     def with_levers(self, levers: Iterable[Lever]) -> ProbationModel:
         """A copy of this model as it stands, to go on with ``levers``: a scenario and its
         baseline can share the weeks before the levers start (the warm-up) and simulate
-        them once."""
+        them once, and then the new people of each week (:class:`model.intake.SharedDraws`)."""
         twin = copy.deepcopy(self)
         twin.levers = tuple(levers)
+        twin.intake.share_draws_with(self.intake)
         return twin
 
     def run(self, weeks: int) -> None:

@@ -18,6 +18,7 @@ what happened in earlier weeks cannot shift this week's draws either.
 
 from __future__ import annotations
 
+import functools
 import zlib
 
 import numba
@@ -80,6 +81,17 @@ def draw_exponential(uid: int, salt: np.uint64) -> float:
     return -np.log1p(-draw(uid, salt))
 
 
+@functools.lru_cache(maxsize=4096)
+def _week_state(state: int, inc: int, week: int) -> dict:
+    """The state of a PCG64 stream that starts at (``state``, ``inc``), jumped to ``week``'s
+    numbers. Kept for the weeks asked for most recently: the runs of a sensitivity analysis
+    share their seed, so each jump is worked out once, not in every run."""
+    bit_generator = np.random.PCG64()
+    bit_generator.state = {"bit_generator": "PCG64", "state": {"state": state, "inc": inc}, "has_uint32": 0, "uinteger": 0}
+    bit_generator.advance((week + _WEEK_OFFSET) * _WEEK_JUMP % 2**128)
+    return bit_generator.state
+
+
 class Chance:
     """The random numbers of one process in one run."""
 
@@ -112,9 +124,8 @@ class Chance:
 
     def restart(self, week: int) -> np.random.Generator:
         """The process's generator, moved to the first of ``week``'s numbers."""
-        bit_generator = self._generator.bit_generator
-        bit_generator.state = self._start
-        bit_generator.advance((week + _WEEK_OFFSET) * _WEEK_JUMP % 2**128)
+        start = self._start["state"]
+        self._generator.bit_generator.state = _week_state(start["state"], start["inc"], week)
         self._generator_week = week
         return self._generator
 

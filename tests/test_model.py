@@ -233,6 +233,68 @@ def test_a_model_copied_mid_run_goes_on_exactly_as_the_original():
     pd.testing.assert_frame_equal(original.datacollector.get_model_vars_dataframe(), twin.datacollector.get_model_vars_dataframe())
 
 
+def test_copies_share_each_week_s_new_people_while_intake_is_the_same_and_run_as_if_alone():
+    """with_levers copies share each week's draws of new people (Intake.shared); a lever on
+    intake (here: more court orders from week 5 to 9) makes a copy draw its own."""
+    more_orders = Lever(name="more orders", start_week=5, weeks=5, cost_per_year=0.0,
+                        changes={"court_order_starts_per_year": Change(multiply=1.5)})
+    frames = {}
+    for shared in (True, False):
+        original = ProbationModel(scale=0.02, seed=5)
+        copies = [original.with_levers(()), original.with_levers([more_orders])] if shared else []
+        if not shared:  # the same models made without sharing: each copy from the model as it stood
+            copies = [ProbationModel(scale=0.02, seed=5), ProbationModel(scale=0.02, seed=5, levers=[more_orders])]
+        for m in (*copies, original):
+            m.run(15)
+        frames[shared] = [m.datacollector.get_model_vars_dataframe() for m in (*copies, original)]
+        if shared:
+            assert original.intake.shared.models == 3
+            unmatched = sum(  # weeks 5 to 9 of the two copies: drawn for the others, taken by one or none
+                int(frame[["court_starts", "prison_releases"]].iloc[5:10].to_numpy().sum()) for frame in frames[True][:2]
+            )
+            assert original.intake.shared.held_people == unmatched  # every other week was taken by every model
+    for with_sharing, alone in zip(frames[True], frames[False]):
+        pd.testing.assert_frame_equal(with_sharing, alone)
+    assert not frames[True][1]["court_starts"].iloc[5:10].equals(frames[True][0]["court_starts"].iloc[5:10])
+
+
+def test_shared_draws_stop_being_kept_beyond_their_limit(monkeypatch):
+    """A copy that runs far ahead of the others holds at most HELD_PEOPLE new people's
+    numbers for them; beyond that the others draw for themselves, with the same results."""
+    from model.intake import SharedDraws
+
+    monkeypatch.setattr(SharedDraws, "HELD_PEOPLE", 100)
+    original = ProbationModel(scale=0.02, seed=5)
+    twin = original.with_levers(())
+    twin.run(12)
+    assert 0 < original.intake.shared.held_people <= 100
+    original.run(12)
+    pd.testing.assert_frame_equal(original.datacollector.get_model_vars_dataframe(), twin.datacollector.get_model_vars_dataframe())
+
+
+def test_new_people_s_numbers_depend_on_the_parameters_intake_says_and_no_others():
+    """Intake's key for sharing draws (INTAKE_PARAMETERS) must name every parameter that
+    weekly_draws reads."""
+    from model import ParameterSet
+    from model.intake import INTAKE_PARAMETERS, weekly_draws
+
+    class Recording:
+        def __init__(self, params):
+            self.params, self.read = params, set()
+
+        def __getattr__(self, name):
+            self.read.add(name)
+            return getattr(self.params, name)
+
+        def __getitem__(self, name):
+            self.read.add(name)
+            return self.params[name]
+
+    p = Recording(ParameterSet.load())
+    weekly_draws(np.random.default_rng(1), 0.1, p)
+    assert p.read == set(INTAKE_PARAMETERS)
+
+
 @pytest.fixture(scope="module")
 def baseline_quarter_scale() -> dict:
     m = ProbationModel(scale=0.25, seed=1)

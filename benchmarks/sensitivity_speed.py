@@ -60,10 +60,10 @@ def main() -> int:
         parallel = (time.perf_counter() - start) / len(timed)
 
     projected = parallel * TARGET_EVALUATIONS
-    print(f"one evaluation (baseline + scenario, 5 years at 1:10): {serial:.2f} s serially; "
-          f"{parallel:.2f} s each in throughput on {args.workers} running Dask workers")
-    print(f"projected Sobol job ({TARGET_EVALUATIONS:,} evaluations): {projected / 60:.0f} minutes on {args.workers} workers "
-          f"({serial * TARGET_EVALUATIONS / 60:.0f} minutes serially); target 30 minutes: ratio {projected / TARGET_SECONDS:.1f}x")
+    print(f"one evaluation (baseline + scenario, 5 years at 1:10): {serial:.3f} s serially; "
+          f"{parallel:.3f} s each in throughput on {args.workers} running Dask workers ({serial / parallel:.2f}x)")
+    print(f"projected Sobol job ({TARGET_EVALUATIONS:,} evaluations): {projected / 60:.1f} minutes on {args.workers} workers "
+          f"({serial * TARGET_EVALUATIONS / 60:.0f} minutes serially); target 30 minutes: ratio {projected / TARGET_SECONDS:.2f}x")
     print(f"with W workers: about {serial * TARGET_EVALUATIONS / 60:.0f} / W minutes (evaluations are independent)")
     return 0
 

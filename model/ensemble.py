@@ -197,10 +197,14 @@ def dask_client(workers: int, scheduler: str | None) -> Iterator[Client | None]:
 # setting runs about 1.6 times slower (0.44 s against 0.28 s an evaluation, measured); workers
 # started here keep the C library's own, adaptive threshold. They also leave out Dask's
 # statistical profiler, which samples every thread's stack 100 times a second for a dashboard
-# these clusters do not serve (and which takes Python's lock from the model to do so).
+# these clusters do not serve (and which takes Python's lock from the model to do so), and
+# check their event loop's health every half second instead of every 20 ms (each check takes
+# Python's lock from the model: sensitivity evaluations 3.5 to 4.5% quicker, measured in
+# alternating clusters; Dask still warns of a loop blocked for over its 3 s limit).
 WORKER_ENVIRONMENT = {
     "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
     "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "500ms",
 }
 
 

@@ -172,14 +172,14 @@ def _worker_settings(_) -> tuple:
 
     return (
         os.environ.get("MALLOC_TRIM_THRESHOLD_"), dask.config.get("distributed.worker.profile.enabled"),
-        numba.get_num_threads(),
+        dask.config.get("distributed.admin.tick.interval"), numba.get_num_threads(),
     )
 
 
-def test_local_dask_workers_keep_the_adaptive_malloc_threshold_run_no_profiler_and_one_model_thread():
+def test_local_dask_workers_keep_the_adaptive_malloc_threshold_run_no_profiler_tick_slowly_and_one_model_thread():
     with dask_client(workers=1, scheduler=None) as client:
         settings = list(results_as_completed(client, _worker_settings, [0]))  # as the model's tasks see them
-    assert settings == [(None, False, 1)]
+    assert settings == [(None, False, "500ms", 1)]
 
 
 def test_an_interrupted_ensemble_keeps_finished_runs_and_resumes_without_redoing_them(library, tmp_path):

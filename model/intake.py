@@ -121,7 +121,7 @@ class Intake(Process):
 class SharedDraws:
     """The weeks of new people a model has drawn, kept for its copies that share its seed
     (:meth:`ProbationModel.with_levers`): a scenario and its baseline then draw each week's
-    new people once (about 3% of a sensitivity-analysis evaluation, measured), with the
+    new people once (about 2.5% of a sensitivity-analysis evaluation, measured), with the
     same numbers as drawing them again. A week is kept until every copy has taken it (a
     week drawn while a copy's levers change what intake uses is taken by no other, and
     stays), up to :data:`HELD_PEOPLE` new people in all; beyond that the copies draw for

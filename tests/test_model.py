@@ -241,8 +241,9 @@ def test_copies_share_each_week_s_new_people_while_intake_is_the_same_and_run_as
     frames = {}
     for shared in (True, False):
         original = ProbationModel(scale=0.02, seed=5)
-        copies = [original.with_levers(()), original.with_levers([more_orders])] if shared else []
-        if not shared:  # the same models made without sharing: each copy from the model as it stood
+        if shared:
+            copies = [original.with_levers(()), original.with_levers([more_orders])]
+        else:  # the same models, made separately
             copies = [ProbationModel(scale=0.02, seed=5), ProbationModel(scale=0.02, seed=5, levers=[more_orders])]
         for m in (*copies, original):
             m.run(15)

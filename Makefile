@@ -16,7 +16,7 @@ test: $(STAMP)
 	$(PY) -m pytest -q --nbmake tests notebooks
 
 check-baseline: $(STAMP)
-	$(PY) -m model.check_baseline
+	$(PY) -m model.experiments.check_baseline
 
 benchmark: $(STAMP)
 	$(PY) benchmarks/speed.py

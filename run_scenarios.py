@@ -25,20 +25,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from model.economics import outcome_table, summarise, headline_table
-from model.ensemble import RunCache, build_specs, describe_specs, run_ensemble, tidy_weekly
-from model.cli import Parser, UsageError, run_command
-from model.outputs import OUTPUTS, git_commit, output_dir, published, versions
+from model.appraisal.economics import outcome_table, summarise, headline_table
+from model.experiments.ensemble import RunCache, build_specs, describe_specs, run_ensemble, tidy_weekly
+from model.experiments.cli import Parser, UsageError, run_command
+from model.experiments.outputs import OUTPUTS, git_commit, output_dir, published, versions
 from model.parameters import ParameterSet
-from model.report import (
+from model.appraisal.report import (
     plot_continuity_cascade,
     plot_costs_and_benefits,
     plot_referral_funnel,
     plot_time_series,
     write_report,
 )
-from model.posterior import default_posterior_path, load_parameter_sample
-from model.scenarios import SCENARIO_DIR, ScenarioError, ScenarioLibrary
+from model.experiments.posterior import default_posterior_path, load_parameter_sample
+from model.experiments.scenarios import SCENARIO_DIR, ScenarioError, ScenarioLibrary
 
 ROOT = Path(__file__).resolve().parent
 

@@ -28,12 +28,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from model.cli import Parser, UsageError, run_command  # noqa: E402
-from model.outputs import OUTPUTS, git_commit, output_dir, published, versions  # noqa: E402
+from model.experiments.cli import Parser, UsageError, run_command  # noqa: E402
+from model.experiments.outputs import OUTPUTS, git_commit, output_dir, published, versions  # noqa: E402
 from model.parameters import ParameterError, ParameterSet  # noqa: E402
-from model.posterior import default_posterior_path, load_parameter_sample  # noqa: E402
-from model.scenarios import ScenarioLibrary  # noqa: E402
-from model.sensitivity import Evaluator, ScenarioOutcomes, morris, problem_for, sobol  # noqa: E402
+from model.experiments.posterior import default_posterior_path, load_parameter_sample  # noqa: E402
+from model.experiments.scenarios import ScenarioLibrary  # noqa: E402
+from model.experiments.sensitivity import Evaluator, ScenarioOutcomes, morris, problem_for, sobol  # noqa: E402
 
 LABELS = {"bcr": "benefit-cost ratio", "reoffences_averted": "proven reoffences averted", "deaths_averted": "drug-related deaths averted"}
 

@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from model.scenarios import ScenarioLibrary  # noqa: E402
-from model.ensemble import local_cluster  # noqa: E402
-from model.sensitivity import Evaluator, ScenarioOutcomes, problem_for  # noqa: E402
+from model.experiments.scenarios import ScenarioLibrary  # noqa: E402
+from model.experiments.ensemble import local_cluster  # noqa: E402
+from model.experiments.sensitivity import Evaluator, ScenarioOutcomes, problem_for  # noqa: E402
 from run_sensitivity import uncertain_parameters  # noqa: E402
 from model import ParameterSet  # noqa: E402
 

@@ -30,8 +30,8 @@ from calibration.fit import (
 )
 from calibration.report import write_calibration_report
 from model import ParameterError, ParameterSet
-from model.cli import Parser, UsageError, run_command
-from model.ensemble import OnOneThread, dask_client
+from model.experiments.cli import Parser, UsageError, run_command
+from model.experiments.ensemble import OnOneThread, dask_client
 
 
 def predictive(sample: pd.DataFrame, simulator: Simulator, runs: int, workers: int, scheduler: str | None) -> pd.DataFrame:

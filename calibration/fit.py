@@ -31,8 +31,8 @@ import yaml
 from tqdm import tqdm
 
 from model import ParameterSet, ProbationModel
-from model.ensemble import OnOneThread, dask_client
-from model.outcomes import model_metrics
+from model.experiments.ensemble import OnOneThread, dask_client
+from model.appraisal.outcomes import model_metrics
 
 HERE = Path(__file__).resolve().parent
 TARGET_FILE = HERE / "targets.yaml"

@@ -25,10 +25,10 @@ CACHE_ROOT = PACKAGE / "__pycache__" / "kernels"
 def kernel_source_hash(package: Path = PACKAGE) -> str:
     """A hash of the modules in ``package`` that compile functions."""
     digest = hashlib.sha256()
-    for path in sorted(package.glob("*.py")):
+    for path in sorted(package.rglob("*.py")):
         source = path.read_bytes()
         if b"numba.njit" in source or b"@every_core" in source:
-            digest.update(path.name.encode() + b"\0" + source)
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0" + source)
     return digest.hexdigest()[:16]
 
 

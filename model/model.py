@@ -5,33 +5,41 @@ from __future__ import annotations
 import copy
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from typing import Protocol
 
 import mesa
 import numba
 import numpy as np
 import pandas as pd
 
-from .allocation import Allocation, allocate_rows, factors
-from .costs import COST_LINES, Costs
-from .courts import Courts, review
-from .deaths import Deaths, die
-from .drug_use import DrugUse, transitions
-from .exits import Exits, leave
-from .intake import Intake, arrivals, expected_arrivals
-from .levers import Lever
-from .offending import FOLLOW_UP_WEEKS, RATE_PARAMETERS, Offending, offend
 from .parameters import ParameterError, ParameterSet
 from .passes import every_core
 from .people import (
     ACTIVE, DRR, DRUG_USE, EVER_TESTED, IDENTIFIED, IN_CUSTODY, IN_TREATMENT, N_FREE, NEXT_UID, PRACTITIONER, PROBLEMATIC,
     RATE_TOTALS, REGION, SUPERVISED, UID, WAITING, Population, _take, _vacate,
 )
+from .processes.allocation import Allocation, allocate_rows, factors
+from .processes.courts import Courts, review
+from .processes.deaths import Deaths, die
+from .processes.drug_use import DrugUse, transitions
+from .processes.exits import Exits, leave
+from .processes.intake import Intake, arrivals, expected_arrivals
+from .processes.offending import FOLLOW_UP_WEEKS, RATE_PARAMETERS, Offending, offend
+from .processes.release import PrisonRelease
+from .processes.supervision import Supervision, identify_and_refer
+from .processes.testing import Testing, test
+from .processes.treatment import Treatment, treat
 from .regions import Region, default_regions
-from .release import PrisonRelease
-from .supervision import Supervision, identify_and_refer
-from .testing import Testing, test
 from .streams import origin_of, salt_of
-from .treatment import Treatment, treat
+
+
+class Lever(Protocol):
+    """A policy lever as the simulation sees it: active in some weeks, and then changing
+    the parameters (:class:`model.experiments.levers.Lever` is one)."""
+
+    def active(self, week: int) -> bool: ...
+
+    def apply(self, params: ParameterSet) -> ParameterSet: ...
 
 # What the data collector records each week: flows (counted during the week) and stocks
 # (counted at the end of it).
@@ -45,7 +53,6 @@ FLOWS = (
     "recalls", "breaches", "resentenced", "custody_receptions", "returns_from_custody",
     "deaths", "drug_deaths", "deaths_after_supervision", "drug_deaths_after_supervision",
     "remissions", "relapses", "practitioners_hired", "practitioners_trained",
-    *COST_LINES,
 )
 STOCKS = (
     "supervised", "drug_need", "identified", "known_users", "known_users_ever_tested", "in_treatment",
@@ -70,12 +77,13 @@ class ProbationModel(mesa.Model):
     8. deaths;
     9. exits: orders end, recall, breach, death;
 
-    then costs the week and records it. The nine run as one compiled call (:func:`_week`,
+    then records the week (what it costs is priced from the record by the appraisal:
+    :mod:`model.appraisal.costs`). The nine run as one compiled call (:func:`_week`,
     which lists them in this order, each a function in the process's own module, and then
     frees the rows of people who left and counts the stocks); around it, Python applies
     levers, matches the workforce to changed parameters, draws the week's new people (ahead,
-    on another thread, at full scale: :meth:`model.intake.Intake.draw_ahead`), adds the
-    offences never proven (:meth:`model.offending.Offending.add_unproven`) and prices and
+    on another thread, at full scale: :meth:`model.processes.intake.Intake.draw_ahead`), adds
+    the offences never proven (:meth:`model.processes.offending.Offending.add_unproven`) and
     records the week.
 
     Args:
@@ -83,7 +91,7 @@ class ProbationModel(mesa.Model):
         seed: an integer seed (as ``rng`` but named as ``mesa.batch_run`` passes it).
         rng: a seed or ``numpy.random.Generator``, as ``mesa.Model`` takes it.
         params: a :class:`ParameterSet`, or a mapping of parameter overrides.
-        levers: policy levers (:class:`model.levers.Lever`) active in this run.
+        levers: policy levers (:class:`model.experiments.levers.Lever`) active in this run.
         regions: the region table (defaults to ``model/data/regions.yaml``).
     """
 
@@ -137,10 +145,9 @@ class ProbationModel(mesa.Model):
         self.offending = Offending(self)
         self.deaths = Deaths(self)
         self.exits = Exits(self)
-        self.costs = Costs(self)
         self.processes = (
             self.intake, self.courts, self.release, self.allocation, self.supervision, self.treatment,
-            self.testing, self.drug_use, self.offending, self.deaths, self.exits, self.costs,
+            self.testing, self.drug_use, self.offending, self.deaths, self.exits,
         )
         streams = (
             self.intake.chance, self.courts.chance, self.release.chance, self.allocation.chance, self.supervision.chance,
@@ -199,7 +206,7 @@ class ProbationModel(mesa.Model):
     def with_levers(self, levers: Iterable[Lever]) -> ProbationModel:
         """A copy of this model as it stands, to go on with ``levers``: a scenario and its
         baseline can share the weeks before the levers start (the warm-up) and simulate
-        them once, and then the new people of each week (:class:`model.intake.SharedDraws`)."""
+        them once, and then the new people of each week (:class:`model.processes.intake.SharedDraws`)."""
         twin = copy.deepcopy(self)
         twin.levers = tuple(levers)
         twin.intake.share_draws_with(self.intake)
@@ -234,14 +241,13 @@ class ProbationModel(mesa.Model):
 
     # ------------------------------------------------------------------ records
     def _week_record(self, counts: np.ndarray, values: np.ndarray, rates: np.ndarray) -> dict[str, float]:
-        """The week just simulated: its flows and the stocks at its end, with its costs."""
+        """The week just simulated: its flows and the stocks at its end."""
         record = dict.fromkeys(PYTHON_FLOWS, 0)
         record.update(zip(WEEK_COUNTS, counts.tolist()))
         record.update(zip(WEEK_VALUES, values.tolist()))
         self.offending.add_unproven(record, rates)
         for name, n in self.tally.items():  # counted in Python this week (workforce changes)
             record[name] += n
-        self.costs.step(record)
         record["treatment_places"] = int(self.treatment.places().sum())
         return record
 
@@ -336,7 +342,7 @@ def _staff_stocks(caseload, employed, cap):  # pragma: no cover - compiled
 
 # What the compiled week returns: counts (whole numbers) and values, in this order (offences
 # so far the proven ones); then what Python adds: offences never proven
-# (Offending.add_unproven), workforce changes, and the costs it prices from them all.
+# (Offending.add_unproven) and workforce changes.
 WEEK_COUNTS = (
     "court_starts", "prison_releases", "entries", "returns_from_custody", "pre_sentence_reports", "drug_assessments",
     "drrs_issued", "releases_in_treatment", "identifications", "referrals", "treatment_starts", "treatment_dropouts",
@@ -359,7 +365,7 @@ def _week(
     """One week of the nine processes, in order, compiled as one call (see
     :meth:`ProbationModel.step`), then the rows of people who left are freed and the stocks
     counted. ``n_court`` to ``risk_gamma`` are the week's new people and their random numbers
-    (:meth:`model.intake.Intake.week_draws`). Returns 0 and the :data:`WEEK_COUNTS` and
+    (:meth:`model.processes.intake.Intake.week_draws`). Returns 0 and the :data:`WEEK_COUNTS` and
     :data:`WEEK_VALUES` (offences counted are the proven ones so far) and the summed weekly
     offending rates for the offences never proven; or, having changed nothing, the number of
     new people when there are fewer free rows than that (the caller makes room and begins

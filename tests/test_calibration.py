@@ -6,8 +6,8 @@ import pytest
 
 from calibration.fit import Calibration, Distance, Simulator, Target, load_targets, resample
 from model import ParameterSet, ProbationModel
-from model.outcomes import model_metrics
-from model.posterior import PosteriorError, load_parameter_sample
+from model.appraisal.outcomes import model_metrics
+from model.experiments.posterior import PosteriorError, load_parameter_sample
 
 
 def test_every_target_has_a_source_an_interval_around_its_value_and_a_model_metric():

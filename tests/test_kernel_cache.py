@@ -12,9 +12,7 @@ from model.kernel_cache import PACKAGE, kernel_source_hash
 
 def _copy_of_package(tmp_path):
     copy = tmp_path / "model"
-    copy.mkdir()
-    for path in PACKAGE.glob("*.py"):
-        shutil.copy(path, copy / path.name)
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "data"))
     return copy
 
 
@@ -22,7 +20,7 @@ def test_an_edit_to_any_module_with_kernels_gives_a_new_cache_folder(tmp_path):
     copy = _copy_of_package(tmp_path)
     before = kernel_source_hash(copy)
     assert before == kernel_source_hash(PACKAGE)
-    exits = copy / "exits.py"
+    exits = copy / "processes" / "exits.py"
     exits.write_text(exits.read_text().replace("custody_until[i] <= week", "custody_until[i] < week"))
     assert kernel_source_hash(copy) != before
 
@@ -30,7 +28,7 @@ def test_an_edit_to_any_module_with_kernels_gives_a_new_cache_folder(tmp_path):
 def test_an_edit_to_a_module_without_kernels_keeps_the_cache(tmp_path):
     copy = _copy_of_package(tmp_path)
     before = kernel_source_hash(copy)
-    economics = copy / "economics.py"
+    economics = copy / "appraisal" / "economics.py"
     economics.write_text(economics.read_text() + "\n# a comment\n")
     assert kernel_source_hash(copy) == before
 

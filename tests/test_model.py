@@ -6,8 +6,9 @@ import pandas as pd
 import pytest
 
 from model import FLOWS, STOCKS, Change, Lever, ProbationModel
-from model.check_baseline import compare, load_targets
-from model.outcomes import model_metrics
+from model.appraisal.costs import weekly_costs
+from model.appraisal.outcomes import model_metrics
+from model.experiments.check_baseline import compare, load_targets
 import model.people
 from model.people import FIELDS, PROBLEMATIC, RATE_TOTALS
 
@@ -15,7 +16,7 @@ REQUIRED_COLUMNS = [
     "supervised", "drug_need", "identified", "referrals", "tests", "in_treatment", "treatment_starts",
     "treatment_completions", "waiting_list", "drrs_issued", "drr_completions", "releases_in_treatment",
     "release_pickups", "offences_acquisitive", "offences_other", "recalls", "deaths", "caseload_mean",
-    "caseload_max", "cost_treatment", "cost_testing", "cost_staff", "cost_custody", "cost_crime",
+    "caseload_max",
 ]
 
 
@@ -134,7 +135,7 @@ def test_allocation_fills_places_below_the_cap_before_any_caseload_rises_above_i
 def test_each_free_place_below_the_cap_is_equally_likely():
     """Three practitioners with 1, 3 and 0 free places: a newcomer joins the second three
     times as often as the first, never the third."""
-    from model.allocation import allocate_rows
+    from model.processes.allocation import allocate_rows
 
     staff, region_of = np.arange(3), np.zeros(3, dtype=np.int16)
     chosen = np.zeros(3, dtype=int)
@@ -168,8 +169,8 @@ def test_a_lever_changes_parameters_only_while_active():
         m.step()
         seen.append(m.p.test_per_week)
     assert seen[:5] == [base] * 5 and seen[5:15] == [4 * base] * 10 and seen[15:] == [base] * 5
-    costs = m.datacollector.get_model_vars_dataframe()["cost_programmes"]
-    assert costs.iloc[5] == pytest.approx(1e6 * 0.02 / 52) and costs.iloc[4] == 0
+    costs = weekly_costs(m.datacollector.get_model_vars_dataframe(), m.base_params, m.levers, m.scale)["cost_programmes"]
+    assert costs[5] == pytest.approx(1e6 * 0.02 / 52) and costs[4] == 0
 
 
 def test_a_lever_on_offending_rates_changes_everyone_s_stored_rate_when_it_starts():
@@ -262,7 +263,7 @@ def test_copies_share_each_week_s_new_people_while_intake_is_the_same_and_run_as
 def test_shared_draws_stop_being_kept_beyond_their_limit(monkeypatch):
     """A copy that runs far ahead of the others holds at most HELD_PEOPLE new people's
     numbers for them; beyond that the others draw for themselves, with the same results."""
-    from model.intake import SharedDraws
+    from model.processes.intake import SharedDraws
 
     monkeypatch.setattr(SharedDraws, "HELD_PEOPLE", 100)
     original = ProbationModel(scale=0.02, seed=5)
@@ -277,7 +278,7 @@ def test_new_people_s_numbers_depend_on_the_parameters_intake_says_and_no_others
     """Intake's key for sharing draws (INTAKE_PARAMETERS) must name every parameter that
     weekly_draws reads."""
     from model import ParameterSet
-    from model.intake import INTAKE_PARAMETERS, weekly_draws
+    from model.processes.intake import INTAKE_PARAMETERS, weekly_draws
 
     class Recording:
         def __init__(self, params):
@@ -339,7 +340,7 @@ def test_at_full_scale_two_cores_give_the_same_weeks_as_one():
     the same weeks, with levers starting as the run starts, and so does a copy made mid-run."""
     import numba
 
-    from model.scenarios import ScenarioLibrary
+    from model.experiments.scenarios import ScenarioLibrary
 
     scenario = ScenarioLibrary().get("sustained_package")
     frames = []

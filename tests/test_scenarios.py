@@ -11,11 +11,11 @@ import pytest
 import yaml
 
 import run_scenarios
-from model.economics import discount_factors, outcome_table, summarise
-from model.ensemble import (
+from model.appraisal.economics import discount_factors, outcome_table, summarise
+from model.experiments.ensemble import (
     RunCache, RunSpec, build_specs, dask_client, results_as_completed, run_ensemble, simulate, simulate_alike,
 )
-from model.scenarios import ScenarioError, ScenarioLibrary, write_scenario
+from model.experiments.scenarios import ScenarioError, ScenarioLibrary, write_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 LEVERS = (ROOT / "scenarios" / "levers.yaml").read_text()

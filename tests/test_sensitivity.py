@@ -6,8 +6,8 @@ import pytest
 from SALib import ProblemSpec
 from SALib.test_functions import Ishigami
 
-from model.scenarios import ScenarioLibrary
-from model.sensitivity import Evaluator, ScenarioOutcomes, morris, problem_for, sobol
+from model.experiments.scenarios import ScenarioLibrary
+from model.experiments.sensitivity import Evaluator, ScenarioOutcomes, morris, problem_for, sobol
 
 
 def ishigami(parameters: dict[str, float]) -> dict[str, float]:

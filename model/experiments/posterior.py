@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .parameters import ParameterError, ParameterSet
+from ..parameters import ParameterError, ParameterSet
 
-DEFAULT_POSTERIOR = Path(__file__).resolve().parent.parent / "calibration" / "posterior.csv"
+DEFAULT_POSTERIOR = Path(__file__).resolve().parents[2] / "calibration" / "posterior.csv"
 
 
 class PosteriorError(ValueError):

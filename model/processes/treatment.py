@@ -14,15 +14,15 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .agents import TreatmentService
+from ..agents import TreatmentService
 from .offending import reschedule_rows
-from .passes import every_core
-from .people import (
+from ..passes import every_core
+from ..people import (
     DRR, DRUG_USE, IDENTIFIED, IN_TREATMENT, NEVER, NONPROBLEMATIC, OCU, OST, OST_ARRANGED, PICKUP_WEEK, PRIORITY,
     PROBLEMATIC, REGION, RELEASE_WEEK, RELEASED_IN_TREATMENT, TREATMENT_START, UID, WAIT_SINCE, WAITING, rows_where,
 )
-from .process import Process
-from .streams import draw, salt_of
+from ..process import Process
+from ..streams import draw, salt_of
 
 PICKUP_WINDOW_WEEKS = 3  # OHID continuity-of-care measure: treatment starts within 3 weeks of release
 EARLY_WEEKS = 12  # weeks of the early, high drop-out period; also the continuity follow-up

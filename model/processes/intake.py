@@ -2,8 +2,8 @@
 
 Each week a Poisson number of court orders start and of prisoners are released onto
 licence. The new people get their characteristics here; the courts
-(:mod:`model.courts`) then decide reports and DRRs, and the release process
-(:mod:`model.release`) decides treatment continuity.
+(:mod:`model.processes.courts`) then decide reports and DRRs, and the release process
+(:mod:`model.processes.release`) decides treatment continuity.
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ import numpy as np
 from .courts import sentence
 from .exits import back_on_licence
 from .offending import reschedule_rows
-from .parameters import ParameterSet
-from .passes import PARALLEL_ROWS, every_core
-from .people import (
+from ..parameters import ParameterSet
+from ..passes import PARALLEL_ROWS, every_core
+from ..people import (
     COMMUNITY_ORDER, DRUG_USE, END_WEEK, FEMALE, LICENCE, NO_USE, NONPROBLEMATIC, OCU, PROBLEMATIC, REGION, RELEASE_WEEK,
     RISK, ROUTE, SEVERITY, START_WEEK, SUPERVISED, SUSPENDED_SENTENCE,
 )
-from .process import Process
+from ..process import Process
 from .release import arrange
 
 # One thread per Python process draws new people weeks ahead while the model runs (large
@@ -199,8 +199,8 @@ def arrivals(
 ):  # pragma: no cover - compiled
     """Everyone arriving this week: people whose custody ends come back on licence; new
     people (rows ``new``: the first ``n_court`` on court orders, then licences) get their
-    characteristics, then sentencing (:func:`model.courts.sentence`) or continuity at
-    release (:func:`model.release.arrange`); everyone's offending is scheduled. Returns the
+    characteristics, then sentencing (:func:`model.processes.courts.sentence`) or continuity at
+    release (:func:`model.processes.release.arrange`); everyone's offending is scheduled. Returns the
     rows of everyone arriving, how many came back, and the counts of pre-sentence reports,
     drug assessments, DRRs and releases in treatment."""
     back = back_on_licence(people, week, P)

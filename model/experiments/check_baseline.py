@@ -1,6 +1,6 @@
 """Print each 2019/20 target beside the baseline model's value.
 
-    python -m model.check_baseline [--scale 1.0] [--seed 1] [--years 2]
+    python -m model.experiments.check_baseline [--scale 1.0] [--seed 1] [--years 2]
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from pathlib import Path
 
 import yaml
 
-from .model import ProbationModel
-from .outcomes import model_metrics, relative_difference
+from ..model import ProbationModel
+from ..appraisal.outcomes import model_metrics, relative_difference
 
-TARGET_FILE = Path(__file__).resolve().parent.parent / "calibration" / "targets.yaml"
+TARGET_FILE = Path(__file__).resolve().parents[2] / "calibration" / "targets.yaml"
 
 
 def load_targets(path: Path = TARGET_FILE) -> list[dict]:

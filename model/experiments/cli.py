@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from .parameters import ParameterError
+from ..parameters import ParameterError
 from .posterior import PosteriorError
 from .scenarios import ScenarioError
 

@@ -11,10 +11,10 @@ import numba
 import numpy as np
 
 from .offending import reschedule_rows
-from .passes import every_core
-from .people import ACTIVE, DRUG_USE, IN_CUSTODY, IN_TREATMENT, LAST_TEST, NO_USE, NONPROBLEMATIC, PROBLEMATIC, UID, rows_where
-from .process import Process
-from .streams import draw
+from ..passes import every_core
+from ..people import ACTIVE, DRUG_USE, IN_CUSTODY, IN_TREATMENT, LAST_TEST, NO_USE, NONPROBLEMATIC, PROBLEMATIC, UID, rows_where
+from ..process import Process
+from ..streams import draw
 
 DETERRENCE_WEEKS = 4
 

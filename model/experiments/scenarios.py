@@ -21,9 +21,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .levers import Lever
-from .parameters import ParameterError, ParameterSet
+from ..parameters import ParameterError, ParameterSet
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 LEVER_FILE_NAME = "levers.yaml"
 
 

@@ -24,9 +24,9 @@ import pandas as pd
 from SALib import ProblemSpec
 from tqdm import tqdm
 
-from .economics import outcome_table
+from ..appraisal.economics import outcome_table
 from .ensemble import MODEL_VERSION, RunSpec, dask_client, results_as_completed, simulate_alike
-from .parameters import ParameterError, ParameterSet
+from ..parameters import ParameterError, ParameterSet
 from .scenarios import Scenario
 
 NamedFunction = Callable[[dict[str, float]], Mapping[str, float]]

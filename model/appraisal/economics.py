@@ -18,12 +18,27 @@ error of the mean difference, which shrinks with more replicates.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
-from .ensemble import RunResult
 from .outcomes import ratio
+
+
+class RunSpec(Protocol):
+    scenario: str
+    replicate: int
+    scale: float
+
+
+class RunResult(Protocol):
+    """One finished run as the appraisal reads it (:class:`model.experiments.ensemble.RunResult`
+    is one): its spec, its priced weekly frame and its cohorts' reoffending."""
+
+    spec: RunSpec
+    weekly: pd.DataFrame
+    cohorts: pd.DataFrame
 
 PRICE_BASE = "2019/20"
 BASELINE = "baseline"

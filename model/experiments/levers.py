@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .parameters import ParameterError, ParameterSet
+from ..parameters import ParameterError, ParameterSet
 
 Payer = Literal["probation", "health"]
 

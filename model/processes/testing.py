@@ -3,7 +3,7 @@
 Practitioners arrange tests for identified drug users (less often when over the caseload
 cap); people on a DRR are tested at the DRR rate. A test detects current use with the
 test's sensitivity. A positive test may lead to a referral (for someone not in treatment)
-or to breach or recall. Being tested also deters use (see :mod:`model.drug_use`).
+or to breach or recall. Being tested also deters use (see :mod:`model.processes.drug_use`).
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .passes import every_core
-from .people import (
+from ..passes import every_core
+from ..people import (
     BREACHED, DRR, DRUG_USE, EVER_TESTED, IDENTIFIED, IN_TREATMENT, LAST_TEST, LEAVING, LICENCE, NO_USE, PRACTITIONER,
     PROBLEMATIC, RECALLED, ROUTE, STAYS, SUPERVISED, UID, WAITING, rows_where,
 )
-from .process import Process
-from .streams import draw, salt_of
+from ..process import Process
+from ..streams import draw, salt_of
 from .treatment import join_waiting_list
 
 

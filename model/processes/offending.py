@@ -26,14 +26,14 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .passes import every_core
-from .people import (
+from ..passes import every_core
+from ..people import (
     BREACHED, DRUG_USE, IN_CUSTODY, IN_TREATMENT, LEAVING, LICENCE, NEXT_PROVEN_OFFENCE, OCU, PROBLEMATIC,
     RATE_ACQUISITIVE, RATE_DRUG_DRIVEN, RATE_OTHER, RATE_TOTALS, RECALLED, REOFFENDED, RISK, ROUTE, SEVERITY, START_WEEK,
     STAYS, SUPERVISED, UID, rows_where,
 )
-from .process import Process
-from .streams import Chance, draw, draw_exponential, salt_of
+from ..process import Process
+from ..streams import Chance, draw, draw_exponential, salt_of
 
 FOLLOW_UP_WEEKS = 52  # Ministry of Justice one-year proven reoffending window
 # The parameters the stored rates are made of (see reschedule_rows): when a lever changes one,

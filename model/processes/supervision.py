@@ -10,10 +10,10 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .passes import every_core
-from .people import DRUG_USE, IDENTIFIED, IN_TREATMENT, PRACTITIONER, PROBLEMATIC, SUPERVISED, UID, WAITING, rows_where
-from .process import Process
-from .streams import draw, salt_of
+from ..passes import every_core
+from ..people import DRUG_USE, IDENTIFIED, IN_TREATMENT, PRACTITIONER, PROBLEMATIC, SUPERVISED, UID, WAITING, rows_where
+from ..process import Process
+from ..streams import draw, salt_of
 from .treatment import join_waiting_list
 
 

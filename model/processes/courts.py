@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import numba
 
-from .people import (
+from ..people import (
     BREACHED, DRR, DRR_END, DRUG_USE, END_WEEK, IDENTIFIED, IN_TREATMENT, LEAVING, PROBLEMATIC, START_WEEK, STAYS,
     SUPERVISED, UID, WAITING, rows_where,
 )
-from .process import Process
-from .streams import draw, salt_of
+from ..process import Process
+from ..streams import draw, salt_of
 from .treatment import join_waiting_list
 
 

@@ -15,14 +15,14 @@ import numba
 import numpy as np
 
 from .offending import FOLLOW_UP_WEEKS, reschedule_rows
-from .passes import every_core
-from .people import (
+from ..passes import every_core
+from ..people import (
     ACTIVE, BREACHED, COMMUNITY_ORDER, CUSTODY_UNTIL, DIED, DRR, END_WEEK, FOLLOW_UP_ENDS, IN_CUSTODY, IN_TREATMENT,
     LEAVING, LICENCE, ORDER_ENDS, OST, PRACTITIONER, RECALLED, RELEASE_WEEK, ROUTE, START_WEEK, STAYS, SUPERVISED, UID,
     WAITING, rows_where,
 )
-from .process import Process
-from .streams import draw, salt_of
+from ..process import Process
+from ..streams import draw, salt_of
 
 
 class Exits(Process):

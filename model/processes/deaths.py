@@ -10,13 +10,13 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .passes import every_core
-from .people import (
+from ..passes import every_core
+from ..people import (
     ACTIVE, DIED, DRUG_USE, FEMALE, IN_CUSTODY, LEAVING, NALOXONE, NONPROBLEMATIC, OST, PROBLEMATIC, RELEASE_WEEK,
     SEVERITY, SUPERVISED, UID, rows_where,
 )
-from .process import Process
-from .streams import draw, salt_of, within_upper
+from ..process import Process
+from ..streams import draw, salt_of, within_upper
 
 MAX_SEVERITY = 1.5  # dependency severity is 0.5 + Beta(2, 2): the bound of the death hazard
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .agents import Practitioner
-from .process import Process
-from .streams import draw
+from ..agents import Practitioner
+from ..process import Process
+from ..streams import draw
 
 
 class Allocation(Process):

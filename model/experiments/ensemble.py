@@ -25,8 +25,9 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from ..appraisal.costs import priced
+from ..model import ProbationModel
 from .levers import Lever
-from .model import ProbationModel
 from .scenarios import Scenario
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ class RunSpec:
 @dataclass
 class RunResult:
     spec: RunSpec
-    weekly: pd.DataFrame  # one row per week, the model's columns plus week
+    weekly: pd.DataFrame  # one row per week: week, the model's columns, and their costs (model.appraisal.costs)
     cohorts: pd.DataFrame  # one-year proven reoffending by yearly cohort
 
 
@@ -93,7 +94,7 @@ def simulate_alike(specs: Sequence[RunSpec]) -> list[RunResult]:
 
 def _finish(model: ProbationModel, spec: RunSpec) -> RunResult:
     model.run(spec.weeks)
-    weekly = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    weekly = priced(model.datacollector.get_model_vars_dataframe().reset_index(drop=True), model.base_params, model.levers, model.scale)
     weekly.insert(0, "week", np.arange(len(weekly)))
     return RunResult(spec, weekly, model.cohort_reoffending())
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 import matplotlib
 
@@ -18,7 +19,15 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .economics import BASELINE, PRICE_BASE, headline_table  # noqa: E402
-from .scenarios import Scenario  # noqa: E402
+
+
+class Scenario(Protocol):
+    """What a report shows of a scenario (:class:`model.experiments.scenarios.Scenario` is one)."""
+
+    name: str
+    title: str
+    description: str
+    yearly_cost: float
 
 # weekly outcomes plotted over time: column -> (title, y label)
 TIME_SERIES = {

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import numba
 
-from .people import (
+from ..people import (
     DRUG_USE, IDENTIFIED, NALOXONE, NO_USE, NONPROBLEMATIC, OCU, OST_ARRANGED, PROBLEMATIC, REGION, RELEASED_IN_TREATMENT,
     UID,
 )
-from .process import Process
-from .streams import draw, salt_of
+from ..process import Process
+from ..streams import draw, salt_of
 from .treatment import join_waiting_list
 
 

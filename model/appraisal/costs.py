@@ -1,0 +1,68 @@
+"""Weekly cost accounting, in 2019/20 prices, at the model's scale.
+
+The simulation counts what happened and what was in use each week (places, staff, tests,
+people in custody, offences, deaths); this module prices a run's weekly frame with the
+unit costs of its parameter set. Lines: treatment (funded places), testing (tests done),
+staff (practitioners employed, pre-sentence reports, one-off training), custody (people in
+prison after recall or breach), crime (offences by type at Home Office unit costs), deaths
+(valued only when ``unit_cost_drug_death`` is set) and programmes (the stated yearly cost
+of active policy levers that buy nothing the model prices itself), also split by payer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+COST_LINES = (
+    "cost_treatment", "cost_testing", "cost_staff", "cost_custody",
+    "cost_crime", "cost_crime_acquisitive", "cost_crime_other", "cost_deaths",
+    "cost_programmes", "cost_programmes_probation", "cost_programmes_health",
+)
+
+
+class Programme(Protocol):
+    """What pricing needs of a policy lever: when it is active, its payer and its
+    programme cost (:class:`model.experiments.levers.Lever` is one)."""
+
+    payer: str
+
+    def active(self, week: int) -> bool: ...
+
+    def programme_cost_per_year(self, params: Mapping[str, float]) -> float: ...
+
+
+def weekly_costs(
+    frame: pd.DataFrame, params: Mapping[str, float], levers: Iterable[Programme], scale: float
+) -> dict[str, np.ndarray]:
+    """Each line of :data:`COST_LINES`, week by week (row ``k`` of ``frame`` is week ``k``),
+    for a run at ``scale`` with ``levers``; unit costs from ``params``."""
+    p = params
+    count = lambda name: frame[name].to_numpy(dtype=float)  # noqa: E731
+    weeks = np.arange(len(frame))
+    costs = dict.fromkeys(COST_LINES, np.zeros(len(frame)))
+    costs["cost_treatment"] = count("treatment_places") * p["cost_treatment_place_per_year"] / 52
+    training = count("practitioners_trained") * p["cost_training_per_practitioner"]
+    costs["cost_staff"] = count("practitioners") * p["cost_practitioner_per_year"] / 52 + (
+        count("pre_sentence_reports") * p["cost_psr"] + training
+    )
+    costs["cost_testing"] = count("tests") * p["cost_test"]
+    costs["cost_custody"] = count("in_custody") * p["cost_prison_per_year"] / 52
+    costs["cost_crime_acquisitive"] = count("offences_acquisitive") * p["unit_cost_acquisitive"]
+    costs["cost_crime_other"] = count("offences_other") * p["unit_cost_other"]
+    costs["cost_crime"] = costs["cost_crime_acquisitive"] + costs["cost_crime_other"]
+    costs["cost_deaths"] = (count("drug_deaths") + count("drug_deaths_after_supervision")) * p["unit_cost_drug_death"]
+    for lever in levers:
+        active = np.array([lever.active(int(week)) for week in weeks], dtype=bool)
+        weekly = np.where(active, lever.programme_cost_per_year(p) * scale / 52, 0.0)
+        for line in ("cost_programmes", f"cost_programmes_{lever.payer}"):
+            costs[line] = costs[line] + weekly
+    return costs
+
+
+def priced(frame: pd.DataFrame, params: Mapping[str, float], levers: Iterable[Programme], scale: float) -> pd.DataFrame:
+    """``frame`` with the :data:`COST_LINES` added as columns."""
+    return frame.assign(**weekly_costs(frame, params, levers, scale))

@@ -24,7 +24,7 @@ from .processes.deaths import Deaths, die
 from .processes.drug_use import DrugUse, transitions
 from .processes.exits import Exits, leave
 from .processes.intake import Intake, arrivals, expected_arrivals
-from .processes.offending import FOLLOW_UP_WEEKS, RATE_PARAMETERS, Offending, offend
+from .processes.offending import FOLLOW_UP_WEEKS, RATE_PARAMETERS, Offending, foregone_in_custody, offend
 from .processes.release import PrisonRelease
 from .processes.supervision import Supervision, identify_and_refer
 from .processes.testing import Testing, test
@@ -45,11 +45,13 @@ class Lever(Protocol):
 # (counted at the end of it).
 FLOWS = (
     "entries", "court_starts", "prison_releases", "exits", "orders_ended",
-    "identifications", "referrals", "tests", "positive_tests",
-    "treatment_starts", "treatment_completions", "treatment_dropouts",
+    "identifications", "referrals", "drr_referrals", "tests", "positive_tests",
+    "treatment_starts", "treatment_completions", "treatment_dropouts", "treatment_ended_by_exit",
+    "waiting_give_ups", "waiting_ended_by_exit",
     "pre_sentence_reports", "drug_assessments", "drrs_issued", "drr_treatment_starts", "drr_completions", "drr_revocations", "drr_ended_early",
     "releases_in_treatment", "release_pickups", "release_retained_12w",
     "offences_acquisitive", "offences_acquisitive_drug_driven", "offences_other", "proven_reoffences",
+    "offences_foregone_in_custody_acquisitive", "offences_foregone_in_custody_other",
     "recalls", "breaches", "resentenced", "custody_receptions", "returns_from_custody",
     "deaths", "drug_deaths", "deaths_after_supervision", "drug_deaths_after_supervision",
     "remissions", "relapses", "practitioners_hired", "practitioners_trained",
@@ -345,14 +347,15 @@ def _staff_stocks(caseload, employed, cap):  # pragma: no cover - compiled
 # (Offending.add_unproven) and workforce changes.
 WEEK_COUNTS = (
     "court_starts", "prison_releases", "entries", "returns_from_custody", "pre_sentence_reports", "drug_assessments",
-    "drrs_issued", "releases_in_treatment", "identifications", "referrals", "treatment_starts", "treatment_dropouts",
-    "treatment_completions", "drr_treatment_starts", "release_pickups", "release_retained_12w", "drr_completions",
-    "drr_revocations", "tests", "positive_tests", "remissions", "relapses", "offences_acquisitive", "offences_other",
-    "proven_reoffences", "deaths", "drug_deaths", "deaths_after_supervision", "drug_deaths_after_supervision", "breaches",
-    "resentenced", "exits", "orders_ended", "drr_ended_early", "recalls", "custody_receptions",
+    "drrs_issued", "drr_referrals", "releases_in_treatment", "release_pickups", "identifications", "referrals",
+    "treatment_starts", "treatment_dropouts", "treatment_completions", "drr_treatment_starts", "release_retained_12w",
+    "waiting_give_ups", "drr_completions", "drr_revocations", "tests", "positive_tests", "remissions", "relapses",
+    "offences_acquisitive", "offences_other", "proven_reoffences", "deaths", "drug_deaths", "deaths_after_supervision",
+    "drug_deaths_after_supervision", "breaches", "resentenced", "exits", "orders_ended", "drr_ended_early", "recalls",
+    "custody_receptions", "treatment_ended_by_exit", "waiting_ended_by_exit",
     *PEOPLE_STOCKS, STAFF_STOCKS[0], *STAFF_STOCKS[2:],
 )
-WEEK_VALUES = (STAFF_STOCKS[1],)
+WEEK_VALUES = (STAFF_STOCKS[1], "offences_foregone_in_custody_acquisitive", "offences_foregone_in_custody_other")
 PYTHON_FLOWS = ("practitioners_hired", "practitioners_trained")
 
 
@@ -382,7 +385,7 @@ def _week(
     new = _take(n, free_rows, counters, resets, people[UID], people[ACTIVE], row_of_uid)
     if week >= 0:
         cohort_starts[week] += n
-    arrived, returns, reports, assessments, drrs, treated_at_release = arrivals(
+    arrived, returns, sentenced, continuity = arrivals(
         people, new, n_court, False, u, length_gamma, risk_gamma, region_cumulative, same_provider, o[COURTS_STREAM], first,
         o[RELEASE_STREAM], first, salt_of(schedule, first + 1), week, P,
     )
@@ -395,7 +398,9 @@ def _week(
     # 3 identification and referral
     identifications, referrals = identify_and_refer(people, skill, o[SUPERVISION_STREAM], first, week, P)
     # 4 treatment admission, drop-out and completion; then the courts' review of DRRs
-    treatment = treat(people, places, o[TREATMENT_STREAM], first, salt_of(schedule, first + 2), quality, week, P)
+    admitted, dropouts, completions, drr_starts, retained, give_ups = treat(
+        people, places, o[TREATMENT_STREAM], first, salt_of(schedule, first + 2), quality, week, P,
+    )
     drr_completions, drr_revocations = review(people, salt_of(o[COURTS_STREAM], first + 5), week, P)
     # 5 drug testing
     tests, positive, referrals_after_test = test(people, workload, o[TESTING_STREAM], first, week, P)
@@ -412,12 +417,12 @@ def _week(
     _vacate(people, removed, row_of_uid, free_rows, counters)
     staff_stocks = _staff_stocks(caseload, employed, P[0].caseload_cap)
     counts = np.array((
-        n_court, n_release, n + returns, returns, reports, assessments, drrs, treated_at_release, identifications,
-        referrals + referrals_after_test, *treatment, drr_completions, drr_revocations, tests, positive, remissions,
-        changed - remissions, proven_acquisitive, proven - proven_acquisitive, proven, *died, *exited, *_stocks(people),
-        staff_stocks[0], staff_stocks[2], staff_stocks[3], staff_stocks[4],
+        n_court, n_release, n + returns, returns, *sentenced, *continuity, identifications, referrals + referrals_after_test,
+        admitted + continuity[1], dropouts, completions, drr_starts, retained, give_ups, drr_completions, drr_revocations,
+        tests, positive, remissions, changed - remissions, proven_acquisitive, proven - proven_acquisitive, proven, *died,
+        *exited, *_stocks(people), staff_stocks[0], staff_stocks[2], staff_stocks[3], staff_stocks[4],
     ))
-    return 0, counts, np.array((staff_stocks[1],)), rates
+    return 0, counts, np.array((staff_stocks[1], *foregone_in_custody(people, P))), rates
 
 
 class WeeklyCollector(mesa.DataCollector):

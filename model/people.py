@@ -59,6 +59,7 @@ FIELDS: dict[str, tuple[type, object]] = {
     "release_week": (np.int32, NEVER),
     "released_in_treatment": (np.bool_, False),
     "pickup_week": (np.int32, NEVER),
+    "same_provider": (np.bool_, False),
     "naloxone": (np.bool_, False),
     "in_custody": (np.bool_, False),
     "custody_until": (np.int32, NEVER),
@@ -74,7 +75,7 @@ FIELDS: dict[str, tuple[type, object]] = {
 (
     UID, ACTIVE, SUPERVISED, ROUTE, REGION, FEMALE, AGE, START_WEEK, END_WEEK, PRACTITIONER, DRUG_USE, OCU, SEVERITY, RISK,
     IDENTIFIED, WAITING, WAIT_SINCE, PRIORITY, IN_TREATMENT, TREATMENT_START, OST, OST_ARRANGED, DRR, DRR_END, EVER_TESTED,
-    LAST_TEST, RELEASE_WEEK, RELEASED_IN_TREATMENT, PICKUP_WEEK, NALOXONE, IN_CUSTODY, CUSTODY_UNTIL, RATE_ACQUISITIVE,
+    LAST_TEST, RELEASE_WEEK, RELEASED_IN_TREATMENT, PICKUP_WEEK, SAME_PROVIDER, NALOXONE, IN_CUSTODY, CUSTODY_UNTIL, RATE_ACQUISITIVE,
     RATE_DRUG_DRIVEN, RATE_OTHER, NEXT_PROVEN_OFFENCE, REOFFENDED, LEAVING,
 ) = range(len(FIELDS))
 RATE_TOTALS = len(FIELDS)  # Population.arrays ends with the summed rate_acquisitive, rate_drug_driven, rate_other

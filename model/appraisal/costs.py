@@ -2,11 +2,19 @@
 
 The simulation counts what happened and what was in use each week (places, staff, tests,
 people in custody, offences, deaths); this module prices a run's weekly frame with the
-unit costs of its parameter set. Lines: treatment (funded places), testing (tests done),
-staff (practitioners employed, pre-sentence reports, one-off training), custody (people in
-prison after recall or breach), crime (offences by type at Home Office unit costs), deaths
-(valued only when ``unit_cost_drug_death`` is set) and programmes (the stated yearly cost
-of active policy levers that buy nothing the model prices itself), also split by payer.
+unit costs of its parameter set. Cost lines: treatment delivered (people in treatment at
+the week's end, a place-week each, at the unit cost of a treatment place), testing (tests
+done), staff (practitioners employed, pre-sentence reports, one-off training), custody
+(people in prison after recall or breach), crime (offences by type at Home Office unit
+costs), deaths (valued only when ``unit_cost_drug_death`` is set) and programmes (the
+stated yearly cost of active policy levers that buy nothing the model prices itself), also
+split by payer.
+
+Memo lines, neither costs nor benefits of a scenario: the levers' nominal budget (their
+stated money while active); funded treatment capacity that people on probation did not use
+(it serves the service's other clients); and the crime that people in custody would have
+committed in the community (what enforcement averts by incapacitation, so that the
+appraisal can keep it apart from what treatment and recovery avert).
 """
 
 from __future__ import annotations
@@ -22,13 +30,15 @@ COST_LINES = (
     "cost_crime", "cost_crime_acquisitive", "cost_crime_other", "cost_deaths",
     "cost_programmes", "cost_programmes_probation", "cost_programmes_health",
 )
+MEMO_LINES = ("budget_nominal", "treatment_capacity_other_clients", "cost_crime_foregone_in_custody")
 
 
 class Programme(Protocol):
-    """What pricing needs of a policy lever: when it is active, its payer and its
-    programme cost (:class:`model.experiments.levers.Lever` is one)."""
+    """What pricing needs of a policy lever: when it is active, its payer, its money and
+    its programme cost (:class:`model.experiments.levers.Lever` is one)."""
 
     payer: str
+    cost_per_year: float
 
     def active(self, week: int) -> bool: ...
 
@@ -38,13 +48,15 @@ class Programme(Protocol):
 def weekly_costs(
     frame: pd.DataFrame, params: Mapping[str, float], levers: Iterable[Programme], scale: float
 ) -> dict[str, np.ndarray]:
-    """Each line of :data:`COST_LINES`, week by week (row ``k`` of ``frame`` is week ``k``),
-    for a run at ``scale`` with ``levers``; unit costs from ``params``."""
+    """Each line of :data:`COST_LINES` and :data:`MEMO_LINES`, week by week (row ``k`` of
+    ``frame`` is week ``k``), for a run at ``scale`` with ``levers``; unit costs from ``params``."""
     p = params
     count = lambda name: frame[name].to_numpy(dtype=float)  # noqa: E731
     weeks = np.arange(len(frame))
-    costs = dict.fromkeys(COST_LINES, np.zeros(len(frame)))
-    costs["cost_treatment"] = count("treatment_places") * p["cost_treatment_place_per_year"] / 52
+    costs = dict.fromkeys(COST_LINES + MEMO_LINES, np.zeros(len(frame)))
+    place_week = p["cost_treatment_place_per_year"] / 52
+    costs["cost_treatment"] = count("in_treatment") * place_week
+    costs["treatment_capacity_other_clients"] = np.maximum(count("treatment_places") - count("in_treatment"), 0) * place_week
     training = count("practitioners_trained") * p["cost_training_per_practitioner"]
     costs["cost_staff"] = count("practitioners") * p["cost_practitioner_per_year"] / 52 + (
         count("pre_sentence_reports") * p["cost_psr"] + training
@@ -55,14 +67,19 @@ def weekly_costs(
     costs["cost_crime_other"] = count("offences_other") * p["unit_cost_other"]
     costs["cost_crime"] = costs["cost_crime_acquisitive"] + costs["cost_crime_other"]
     costs["cost_deaths"] = (count("drug_deaths") + count("drug_deaths_after_supervision")) * p["unit_cost_drug_death"]
+    costs["cost_crime_foregone_in_custody"] = (
+        count("offences_foregone_in_custody_acquisitive") * p["unit_cost_acquisitive"]
+        + count("offences_foregone_in_custody_other") * p["unit_cost_other"]
+    )
     for lever in levers:
         active = np.array([lever.active(int(week)) for week in weeks], dtype=bool)
         weekly = np.where(active, lever.programme_cost_per_year(p) * scale / 52, 0.0)
         for line in ("cost_programmes", f"cost_programmes_{lever.payer}"):
             costs[line] = costs[line] + weekly
+        costs["budget_nominal"] = costs["budget_nominal"] + np.where(active, lever.cost_per_year * scale / 52, 0.0)
     return costs
 
 
 def priced(frame: pd.DataFrame, params: Mapping[str, float], levers: Iterable[Programme], scale: float) -> pd.DataFrame:
-    """``frame`` with the :data:`COST_LINES` added as columns."""
+    """``frame`` with the :data:`COST_LINES` and :data:`MEMO_LINES` added as columns."""
     return frame.assign(**weekly_costs(frame, params, levers, scale))

@@ -3,9 +3,13 @@
 Every figure is national (a run's counts divided by its scale) and in 2019/20 prices.
 Flows over the run are discounted weekly at the Green Book rate (3.5% a year) to present
 values. Costs are split by payer: probation (staff, testing, reports, probation
-programmes), health (treatment places and health programmes) and custody (prison after
-recall or breach). Benefits are crime costs averted (Home Office unit costs of crime, by
-offence type) and, if ``unit_cost_drug_death`` is set, deaths averted.
+programmes), health (treatment delivered to people on probation, and health programmes)
+and custody (prison after recall or breach). Benefits are crime costs averted (Home Office
+unit costs of crime, by offence type) and, if ``unit_cost_drug_death`` is set, deaths
+averted. Crime averted is split by route: through custody (people held after recall or
+breach do not offend: the change in the crime they would have committed outside) and
+through treatment and recovery (the rest). Memo lines, neither cost nor benefit: the
+levers' nominal budget and funded treatment capacity that serves other clients.
 
 Per scenario and replicate, differences from the baseline are paired (same replicate, same
 seed, same parameter draw). The interval of a value or a difference is the 2.5th to 97.5th
@@ -49,11 +53,15 @@ PAYER_COLUMNS = {
     "custody": ("cost_custody",),
 }
 TOTALS = (  # flows summed over the run (national)
-    "referrals", "tests", "treatment_starts", "treatment_completions", "drrs_issued", "drr_completions",
-    "releases_in_treatment", "release_pickups", "release_retained_12w", "proven_reoffences",
-    "offences_acquisitive", "offences_other", "recalls", "breaches",
+    "identifications", "referrals", "tests", "positive_tests", "treatment_starts", "treatment_completions",
+    "treatment_dropouts", "drrs_issued", "drr_completions", "releases_in_treatment", "release_pickups",
+    "release_retained_12w", "proven_reoffences", "offences_acquisitive", "offences_other", "recalls", "breaches",
+    "custody_receptions",
 )
-MEANS = ("supervised", "drug_need", "identified", "in_treatment", "waiting_list", "caseload_mean", "caseload_max", "practitioners")
+MEANS = (
+    "supervised", "drug_need", "identified", "in_treatment", "waiting_list", "in_custody", "caseload_mean", "caseload_max",
+    "practitioners", "treatment_places",
+)
 
 # The headline outcomes, in the order a report shows them, with their labels and units.
 HEADLINES = {
@@ -88,8 +96,14 @@ def run_outcomes(result: RunResult, discount_rate: float) -> dict[str, float]:
     for payer, columns in PAYER_COLUMNS.items():
         out[f"pv_cost_{payer}"] = sum(pv(c) for c in columns)
     out["pv_public_cost"] = out["pv_cost_probation"] + out["pv_cost_health"] + out["pv_cost_custody"]
-    for name in ("cost_crime", "cost_crime_acquisitive", "cost_crime_other", "cost_deaths"):
+    for name in ("cost_crime", "cost_crime_acquisitive", "cost_crime_other", "cost_deaths", "cost_crime_foregone_in_custody"):
         out[f"pv_{name}"] = pv(name)
+    out["pv_budget_nominal"] = pv("budget_nominal")
+    out["pv_treatment_capacity_other_clients"] = pv("treatment_capacity_other_clients")
+    out["total_offences_foregone_in_custody"] = float(
+        (column("offences_foregone_in_custody_acquisitive") + column("offences_foregone_in_custody_other")).sum() / scale
+    )
+    out["treatment_utilisation"] = ratio(column("in_treatment").sum(), column("treatment_places").sum())
     out["continuity_pickup_rate"] = ratio(column("release_pickups").sum(), column("releases_in_treatment").sum())
     out["continuity_retained_12w_rate"] = ratio(column("release_retained_12w").sum(), column("release_pickups").sum())
     cohorts = result.cohorts
@@ -120,6 +134,9 @@ def outcome_table(results: Iterable[RunResult], discount_rate: float) -> pd.Data
         **{f"pv_net_cost_{payer}": diff[f"pv_cost_{payer}"] for payer in PAYER_COLUMNS},
         "pv_crime_averted_acquisitive": -diff["pv_cost_crime_acquisitive"],
         "pv_crime_averted_other": -diff["pv_cost_crime_other"],
+        "pv_crime_averted_custody": diff["pv_cost_crime_foregone_in_custody"],
+        "pv_crime_averted_treatment_recovery": -(diff["pv_cost_crime"] + diff["pv_cost_crime_foregone_in_custody"]),
+        "offences_averted_custody": diff["total_offences_foregone_in_custody"],
         "pv_benefits": -(diff["pv_cost_crime"] + diff["pv_cost_deaths"]),
     }
     measures["npv"] = measures["pv_benefits"] - measures["pv_net_cost"]

@@ -33,7 +33,7 @@ from .scenarios import Scenario
 if TYPE_CHECKING:
     from dask.distributed import Client
 
-MODEL_VERSION = "5"  # bump when model behaviour changes, to invalidate cached runs
+MODEL_VERSION = "6"  # bump when model behaviour changes, to invalidate cached runs
 
 
 def replicate_seed(base_seed: int, replicate: int) -> int:

@@ -7,8 +7,10 @@ to a practitioner in the person's region who is below the caseload cap, each fre
 equally likely; when every practitioner in the region is at or above the cap, the case goes
 to any practitioner in the region at random, so caseloads rise above the cap.
 
-This process also sets each practitioner's workload factor, ``min(1, cap / caseload) **
-elasticity``, which scales the chance of identifying need, referring and testing.
+This process also sets each practitioner's workload factor, which scales the chance of
+identifying need, referring and arranging tests at every caseload (:func:`workload_factor`):
+1 at today's mean caseload, higher below it, lower above it, and falling faster past 70
+cases.
 """
 
 from __future__ import annotations
@@ -147,10 +149,25 @@ class Allocation(Process):
         return int(self.employed.sum())
 
 
+OVER_70 = 70  # caseloads past which the seeds find all the work damaged (seeds 000-002)
+
+
+@numba.njit(cache=True)
+def workload_factor(cases, reference, elasticity, elasticity_over_70):  # pragma: no cover - compiled
+    """``(reference / cases) ** elasticity``, times ``(70 / cases) ** elasticity_over_70``
+    past 70 cases; an empty caseload counts as one case."""
+    cases = max(cases, 1)
+    factor = (reference / cases) ** elasticity
+    if cases > OVER_70:
+        factor *= (OVER_70 / cases) ** elasticity_over_70
+    return factor
+
+
 @numba.njit(cache=True)
 def factors(caseload, employed, trained, P):  # pragma: no cover - compiled
-    """Each practitioner's workload factor, ``min(1, cap / caseload) ** elasticity`` (0 if
-    not employed), and skill factor (workload, times the training effect if trained)."""
+    """Each practitioner's workload factor (:func:`workload_factor` of their caseload against
+    today's mean, ``practitioner_mean_caseload``; 0 if not employed), and skill factor
+    (workload, times the training effect if trained)."""
     p = P[0]
     workload = np.zeros(caseload.size)
     skill = np.zeros(caseload.size)
@@ -159,7 +176,9 @@ def factors(caseload, employed, trained, P):  # pragma: no cover - compiled
         if employed[s]:
             cases = caseload[s]
             if by_caseload[cases] < 0:
-                by_caseload[cases] = (p.caseload_cap / cases) ** p.workload_elasticity if cases > p.caseload_cap else 1.0
+                by_caseload[cases] = workload_factor(
+                    cases, p.practitioner_mean_caseload, p.workload_elasticity, p.workload_elasticity_over_70
+                )
             workload[s] = by_caseload[cases]
             skill[s] = workload[s] * (p.training_effect if trained[s] else 1.0)
     return workload, skill

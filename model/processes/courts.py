@@ -26,13 +26,14 @@ def sentence(people, rows, origin, first_call, week, P):  # pragma: no cover - c
     """New court orders: a pre-sentence report for some; a drug assessment of problematic
     users with a report; a DRR, more likely after an assessment; engagement of a DRR with
     treatment (waiting list, with priority). Calls ``first_call + 1`` to ``+ 4`` of the
-    courts' stream key the draws. Returns the counts of reports, assessments and DRRs."""
+    courts' stream key the draws. Returns the counts of reports, assessments, DRRs and
+    DRRs referred to treatment."""
     p = P[0]
     uid, drug_use, identified, drr, drr_end = people[UID], people[DRUG_USE], people[IDENTIFIED], people[DRR], people[DRR_END]
     start_week, end_week = people[START_WEEK], people[END_WEEK]
     report_salt, assess_salt = salt_of(origin, first_call + 1), salt_of(origin, first_call + 2)
     drr_salt, engage_salt = salt_of(origin, first_call + 3), salt_of(origin, first_call + 4)
-    reports, assessments, drrs = 0, 0, 0
+    reports, assessments, drrs, referred = 0, 0, 0, 0
     for i in rows:
         report = draw(uid[i], report_salt) < p.psr_share
         problematic = drug_use[i] == PROBLEMATIC
@@ -47,8 +48,8 @@ def sentence(people, rows, origin, first_call, week, P):  # pragma: no cover - c
             identified[i] = True
             drr_end[i] = min(start_week[i] + int(p.drr_weeks), end_week[i])
             if draw(uid[i], engage_salt) < p.drr_engagement:
-                join_waiting_list(people, i, True, week)
-    return reports, assessments, drrs
+                referred += join_waiting_list(people, i, True, week)
+    return reports, assessments, drrs, referred
 
 
 @numba.njit(cache=True)

@@ -81,7 +81,8 @@ def leave(people, caseload, origin, first_call, schedule_salt, week, P):  # prag
     breached people go to custody for a geometric number of weeks (calls ``+ 2`` and
     ``+ 3``), where they do not offend; people whose order ends inside the one-year window
     stay to be followed up. Returns the rows leaving the model, and the counts of breaches,
-    resentences, exits, orders ended, DRRs ended early, recalls and custody receptions.
+    resentences, exits, orders ended, DRRs ended early, recalls, custody receptions, and of
+    treatments and places on the waiting list ended by leaving supervision.
     """
     p = P[0]
     supervised, in_custody, leaving, uid = people[SUPERVISED], people[IN_CUSTODY], people[LEAVING], people[UID]
@@ -93,7 +94,7 @@ def leave(people, caseload, origin, first_call, schedule_salt, week, P):  # prag
     log_stay_recall = np.log1p(-1.0 / max(p.custody_weeks_recall, 1.0))
     log_stay_breach = np.log1p(-1.0 / max(p.custody_weeks_breach, 1.0))
     rows = rows_where(_leaving(people[ACTIVE], supervised, in_custody, leaving, end_week, start_week, week))
-    path, freed, breached, exited, ended, drr_early, recalled = _departures(
+    path, freed, breached, exited, ended, drr_early, recalled, left_treatment, left_waiting = _departures(
         uid, rows, supervised, in_custody, leaving, drr, route, start_week, end_week, practitioner, custody_until,
         people[WAITING], people[IN_TREATMENT], people[OST], breach_salt, recall_weeks_salt, breach_weeks_salt,
         log_stay_recall, log_stay_breach, p.custody_after_breach, int(p.court_order_mean_weeks), week,
@@ -111,7 +112,10 @@ def leave(people, caseload, origin, first_call, schedule_salt, week, P):  # prag
             removed[n_removed] = rows[k]
             n_removed += 1
     resentenced = int(np.sum(path == RESENTENCED))
-    counts = (breached.sum(), resentenced, exited.sum(), ended.sum(), drr_early.sum(), recalled.sum(), n_to_custody)
+    counts = (
+        breached.sum(), resentenced, exited.sum(), ended.sum(), drr_early.sum(), recalled.sum(), n_to_custody,
+        left_treatment.sum(), left_waiting.sum(),
+    )
     reschedule_rows(people, to_custody[:n_to_custody], week, schedule_salt, P)  # no offending inside
     return removed[:n_removed], counts
 
@@ -128,13 +132,14 @@ def _departures(
     """The work of :func:`leave` for each person in ``rows``: where they go (see the constants
     above) and their fields set accordingly; returns that, the practitioner each frees (or
     -1), and whether each was breached, exited supervision, ended their order, ended a DRR
-    early and was recalled. On every core at full scale: the rows are scattered (see
+    early, was recalled, and left treatment or the waiting list. On every core at full scale: the rows are scattered (see
     :mod:`model.passes`)."""
     n = rows.size
     path = np.empty(n, dtype=np.int8)
     freed = np.full(n, -1, dtype=np.int64)
     breached, exited, ended = np.zeros(n, np.bool_), np.zeros(n, np.bool_), np.zeros(n, np.bool_)
     drr_early, recalled = np.zeros(n, np.bool_), np.zeros(n, np.bool_)
+    left_treatment, left_waiting = np.zeros(n, np.bool_), np.zeros(n, np.bool_)
     for k in numba.prange(n):
         i = rows[k]
         reason = leaving[i]
@@ -158,6 +163,7 @@ def _departures(
         if supervised[i]:
             freed[k] = practitioner[i]
             practitioner[i] = -1
+        left_treatment[k], left_waiting[k] = in_treatment[i], waiting[i]
         supervised[i] = False
         drr[i] = False
         waiting[i] = False
@@ -176,4 +182,4 @@ def _departures(
             path[k] = OUT_OF_MODEL
         else:
             path[k] = FOLLOWED_UP
-    return path, freed, breached, exited, ended, drr_early, recalled
+    return path, freed, breached, exited, ended, drr_early, recalled, left_treatment, left_waiting

@@ -201,19 +201,20 @@ def arrivals(
     people (rows ``new``: the first ``n_court`` on court orders, then licences) get their
     characteristics, then sentencing (:func:`model.processes.courts.sentence`) or continuity at
     release (:func:`model.processes.release.arrange`); everyone's offending is scheduled. Returns the
-    rows of everyone arriving, how many came back, and the counts of pre-sentence reports,
-    drug assessments, DRRs and releases in treatment."""
+    rows of everyone arriving, how many came back, the counts of pre-sentence reports,
+    drug assessments, DRRs and DRRs referred to treatment, and of releases in treatment and
+    prison leavers picked up by community treatment."""
     back = back_on_licence(people, week, P)
     _characteristics(
         people[SUPERVISED], people[REGION], people[FEMALE], people[ROUTE], people[START_WEEK], people[END_WEEK],
         people[RELEASE_WEEK], people[DRUG_USE], people[OCU], people[SEVERITY], people[RISK],
         new, n_court, in_progress, u, length_gamma, risk_gamma, region_cumulative, week, P,
     )
-    reports, assessments, drrs = sentence(people, new[:n_court], courts_origin, courts_first_call, week, P)
-    treated = arrange(people, new[n_court:], release_origin, release_first_call, same_provider_region, week, P)
+    sentenced = sentence(people, new[:n_court], courts_origin, courts_first_call, week, P)
+    continuity = arrange(people, new[n_court:], release_origin, release_first_call, same_provider_region, week, P)
     arrived = np.concatenate((back, new))
     reschedule_rows(people, arrived, week, schedule_salt, P)
-    return arrived, back.size, reports, assessments, drrs, treated
+    return arrived, back.size, sentenced, continuity
 
 
 @every_core

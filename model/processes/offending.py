@@ -208,16 +208,47 @@ def _rates(
     for j in numba.prange(rows.size):
         i = rows[j]
         before[0, j], before[1, j], before[2, j] = rate_acquisitive[i], rate_drug_driven[i], rate_other[i]
-        problematic = drug_use[i] == PROBLEMATIC
-        drug_multiplier = 0.0
-        if problematic:
-            drug_multiplier = multiplier_problematic * severity[i]
-            drug_multiplier *= multiplier_ocu if ocu[i] else 1.0
-            drug_multiplier *= treated_share if in_treatment[i] else 1.0
         weekly_risk = 0.0 if in_custody[i] else risk[i] / 52.0
-        base = acquisitive_per_year * weekly_risk
-        rate_acquisitive[i] = base * (1 + drug_multiplier)
-        rate_drug_driven[i] = base * drug_multiplier
-        rate_other[i] = other_per_year * weekly_risk * (other_multiplier_problematic if problematic else 1.0)
+        rate_acquisitive[i], rate_drug_driven[i], rate_other[i] = _weekly_rates(
+            drug_use[i] == PROBLEMATIC, severity[i], ocu[i], in_treatment[i], weekly_risk, multiplier_problematic,
+            multiplier_ocu, treated_share, acquisitive_per_year, other_per_year, other_multiplier_problematic,
+        )
         rate = rate_acquisitive[i] * proven_share_acquisitive + rate_other[i] * proven_share_other
         next_proven_offence[i] = week + draw_exponential(uid[i], salt) / rate if rate > 0 else np.inf
+
+
+@numba.njit(cache=True)
+def _weekly_rates(
+    problematic, severity, ocu, in_treatment, weekly_risk, multiplier_problematic, multiplier_ocu, treated_share,
+    acquisitive_per_year, other_per_year, other_multiplier_problematic,
+):  # pragma: no cover - compiled
+    """One person's weekly offending rates in the community: acquisitive, its drug-driven
+    part (cut by treatment), and other offending."""
+    drug_multiplier = 0.0
+    if problematic:
+        drug_multiplier = multiplier_problematic * severity
+        drug_multiplier *= multiplier_ocu if ocu else 1.0
+        drug_multiplier *= treated_share if in_treatment else 1.0
+    base = acquisitive_per_year * weekly_risk
+    other = other_per_year * weekly_risk * (other_multiplier_problematic if problematic else 1.0)
+    return base * (1 + drug_multiplier), base * drug_multiplier, other
+
+
+@numba.njit(cache=True)
+def foregone_in_custody(people, P):  # pragma: no cover - compiled
+    """The offences a week that the people in custody at the week's end would commit at
+    their rates in the community (out of treatment, which custody ends): acquisitive and
+    other, expected numbers. The crime that enforcement averts by incapacitation, kept
+    apart from the crime that treatment and recovery avert."""
+    p = P[0]
+    drug_use, severity, ocu, risk = people[DRUG_USE], people[SEVERITY], people[OCU], people[RISK]
+    acquisitive, other = 0.0, 0.0
+    for i in rows_where(people[IN_CUSTODY]):
+        a, _, o = _weekly_rates(
+            drug_use[i] == PROBLEMATIC, severity[i], ocu[i], False, risk[i] / 52.0, p.acquisitive_multiplier_problematic,
+            p.acquisitive_multiplier_ocu, 1 - p.treatment_offending_reduction, p.acquisitive_per_year, p.other_per_year,
+            p.other_multiplier_problematic,
+        )
+        acquisitive += a
+        other += o
+    return acquisitive, other

@@ -3,8 +3,9 @@
 For each person released onto licence: were they in treatment in custody, is a community
 appointment and an opioid-substitution prescription arranged, does the same provider serve
 prison and community (the South Wales arrangement), do they carry naloxone. A person picked
-up by community treatment joins the waiting list with priority; the treatment process
-admits them and counts the pick-up if they start within three weeks of release.
+up by community treatment (OHID's measure: a treatment start within three weeks of release)
+continues their treatment from the week of release, without queueing behind community
+referrals (:func:`model.processes.treatment.start_treatment`).
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from __future__ import annotations
 import numba
 
 from ..people import (
-    DRUG_USE, IDENTIFIED, NALOXONE, NO_USE, NONPROBLEMATIC, OCU, OST_ARRANGED, PROBLEMATIC, REGION, RELEASED_IN_TREATMENT,
-    UID,
+    DRUG_USE, IDENTIFIED, NALOXONE, NO_USE, NONPROBLEMATIC, OCU, OST_ARRANGED, PICKUP_WEEK, PROBLEMATIC, REGION,
+    RELEASED_IN_TREATMENT, SAME_PROVIDER, UID,
 )
 from ..process import Process
 from ..streams import draw, salt_of
-from .treatment import join_waiting_list
+from .treatment import start_treatment
 
 
 
@@ -32,17 +33,17 @@ class PrisonRelease(Process):
 def arrange(people, rows, origin, first_call, same_provider_region, week, P):  # pragma: no cover - compiled
     """Continuity for each person released: treated in custody; if so recorded as a user,
     an opioid-substitution prescription arranged, the same provider or an appointment, and
-    pick-up by community treatment (waiting list, with priority); naloxone for users.
-    Calls ``first_call + 1`` to ``+ 7`` of the release stream key the draws. Returns how
-    many were in treatment at release."""
+    pick-up by community treatment (treatment continues from this week); naloxone for
+    users. Calls ``first_call + 1`` to ``+ 8`` of the release stream key the draws. Returns
+    how many were in treatment at release and how many were picked up."""
     p = P[0]
     uid, drug_use, ocu, region, identified = people[UID], people[DRUG_USE], people[OCU], people[REGION], people[IDENTIFIED]
     released_in_treatment, ost_arranged, naloxone = people[RELEASED_IN_TREATMENT], people[OST_ARRANGED], people[NALOXONE]
-    salts = [salt_of(origin, first_call + k) for k in range(1, 8)]
+    salts = [salt_of(origin, first_call + k) for k in range(1, 9)]
     naloxone_chance = (
         p.approved_premises_share * p.naloxone_ap_coverage + (1 - p.approved_premises_share) * p.naloxone_other_release
     )
-    treated = 0
+    treated, pickups = 0, 0
     for i in rows:
         use = drug_use[i]
         treated_chance = (
@@ -58,11 +59,14 @@ def arrange(people, rows, origin, first_call, same_provider_region, week, P):  #
         identified[i] = draw(uid[i], salts[1]) < p.identify_at_release_in_treatment
         ost_arranged[i] = ocu[i] and draw(uid[i], salts[2]) < p.ost_prescription_at_release
         same_provider = same_provider_region[region[i]] or draw(uid[i], salts[3]) < p.same_provider_extra_share
+        people[SAME_PROVIDER][i] = same_provider
         appointment = draw(uid[i], salts[4]) < p.release_appointment
         pickup = (
             p.pickup_same_provider if same_provider
             else (p.pickup_with_appointment if appointment else p.pickup_without_appointment)
         )
         if draw(uid[i], salts[5]) < pickup:
-            join_waiting_list(people, i, True, week)
-    return treated
+            start_treatment(people, i, draw(uid[i], salts[7]), week, P)
+            people[PICKUP_WEEK][i] = week
+            pickups += 1
+    return treated, pickups

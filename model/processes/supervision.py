@@ -2,7 +2,8 @@
 
 Each week a practitioner may identify unrecorded problematic drug use, and may refer an
 identified user who is not in treatment or waiting for it. Both chances scale with the
-practitioner's workload factor (below 1 above the caseload cap) and training.
+practitioner's workload factor (above 1 below today's mean caseload, below 1 above it:
+:func:`model.processes.allocation.workload_factor`) and training.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def identify_and_refer(people, skill, origin, first_call, week, P):  # pragma: n
     p = P[0]
     supervised, drug_use, identified, uid = people[SUPERVISED], people[DRUG_USE], people[IDENTIFIED], people[UID]
     in_treatment, waiting, practitioner = people[IN_TREATMENT], people[WAITING], people[PRACTITIONER]
-    best = max(p.training_effect, 1.0)
+    best = skill.max() if skill.size else 0.0  # the largest chance any practitioner gives, as a multiple
     identify_salt, refer_salt = salt_of(origin, first_call + 1), salt_of(origin, first_call + 2)
     candidates = np.empty(supervised.size, dtype=np.bool_)
     _unrecorded_users(candidates, supervised, drug_use, identified, uid, identify_salt, p.identify_per_week * best)
@@ -44,8 +45,7 @@ def identify_and_refer(people, skill, origin, first_call, week, P):  # pragma: n
     referrals = 0
     for i in rows_where(candidates):
         if draw(uid[i], refer_salt) < p.refer_per_week * skill[practitioner[i]]:
-            join_waiting_list(people, i, False, week)
-            referrals += 1
+            referrals += join_waiting_list(people, i, False, week)
     return identifications, referrals
 
 

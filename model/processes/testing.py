@@ -1,7 +1,7 @@
 """Process 5: drug testing - who is tested, what a test finds, and what follows.
 
-Practitioners arrange tests for identified drug users (less often when over the caseload
-cap); people on a DRR are tested at the DRR rate. A test detects current use with the
+Practitioners arrange tests for identified drug users (more often the lighter their
+caseload: :func:`model.processes.allocation.workload_factor`); people on a DRR are tested at the DRR rate. A test detects current use with the
 test's sensitivity. A positive test may lead to a referral (for someone not in treatment)
 or to breach or recall. Being tested also deters use (see :mod:`model.processes.drug_use`).
 """
@@ -36,7 +36,7 @@ def test(people, workload, origin, first_call, week, P):  # pragma: no cover - c
     in_treatment, waiting = people[IN_TREATMENT], people[WAITING]
     test_salt, positive_salt = salt_of(origin, first_call + 1), salt_of(origin, first_call + 2)
     refer_salt, enforce_salt = salt_of(origin, first_call + 3), salt_of(origin, first_call + 4)
-    bound = max(p.test_per_week, p.test_per_week_drr)
+    bound = max(p.test_per_week * (workload.max() if workload.size else 0.0), p.test_per_week_drr)
     candidates = np.empty(supervised.size, dtype=np.bool_)
     _testable(candidates, supervised, leaving, identified, drr, uid, test_salt, bound)
     tests, positive, referrals = 0, 0, 0
@@ -52,8 +52,7 @@ def test(people, workload, origin, first_call, week, P):  # pragma: no cover - c
         positive += 1
         untreated = drug_use[i] == PROBLEMATIC and not in_treatment[i] and not waiting[i]
         if untreated and draw(uid[i], refer_salt) < p.refer_after_positive:
-            join_waiting_list(people, i, False, week)
-            referrals += 1
+            referrals += join_waiting_list(people, i, False, week)
         if draw(uid[i], enforce_salt) < p.breach_after_positive:
             leaving[i] = RECALLED if route[i] == LICENCE else BREACHED
     return tests, positive, referrals

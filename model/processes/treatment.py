@@ -1,12 +1,16 @@
 """Process 4: community drug treatment - admission, drop-out and completion.
 
 Each region's service has funded places. People referred (by practitioners, after a
-positive test, by a DRR, or on release from prison) join its waiting list; each week the
-service admits from the list as places free up, prison leavers and DRRs first, then in
-order of waiting time. People in treatment may drop out (more often in the first 12 weeks,
-and for an opiate user without a substitution prescription) or, after a minimum time,
-complete. Drop-out falls when funded places rise above the baseline, by
-``funding_quality_elasticity``: sustained money buys quality as well as places.
+positive test, or by a DRR) join its waiting list; each week the service admits from the
+list as places free up, DRRs first, then in order of waiting time. A prison leaver treated
+in custody and picked up on release does not queue: their treatment continues from the
+week of release (:func:`start_treatment`, called by :mod:`model.processes.release`), as
+continuity of care means, and occupies a place (so community referrals wait while the
+service is full). People in treatment may drop out (more often in the first 12 weeks, for
+an opiate user without a substitution prescription, and for a prison leaver in the weeks
+after release, less so with the same provider in prison and community) or, after a minimum
+time, complete. Drop-out falls when funded places rise above the run's own baseline, by
+``funding_quality_elasticity`` (0 unless set: no published source).
 """
 
 from __future__ import annotations
@@ -18,13 +22,12 @@ from ..agents import TreatmentService
 from .offending import reschedule_rows
 from ..passes import every_core
 from ..people import (
-    DRR, DRUG_USE, IDENTIFIED, IN_TREATMENT, NEVER, NONPROBLEMATIC, OCU, OST, OST_ARRANGED, PICKUP_WEEK, PRIORITY,
-    PROBLEMATIC, REGION, RELEASE_WEEK, RELEASED_IN_TREATMENT, TREATMENT_START, UID, WAIT_SINCE, WAITING, rows_where,
+    DRR, DRUG_USE, IDENTIFIED, IN_TREATMENT, NONPROBLEMATIC, OCU, OST, OST_ARRANGED, PICKUP_WEEK, PRIORITY, PROBLEMATIC,
+    REGION, RELEASE_WEEK, SAME_PROVIDER, TREATMENT_START, UID, WAIT_SINCE, WAITING, rows_where,
 )
 from ..process import Process
 from ..streams import draw, salt_of
 
-PICKUP_WINDOW_WEEKS = 3  # OHID continuity-of-care measure: treatment starts within 3 weeks of release
 EARLY_WEEKS = 12  # weeks of the early, high drop-out period; also the continuity follow-up
 STAYS_IN, DROPS_OUT, COMPLETES = 0, 1, 2  # a week's outcome for someone in treatment
 
@@ -50,30 +53,47 @@ class Treatment(Process):
         return self._places
 
     def quality(self) -> float:
-        """How much drop-out falls because funded places are above the baseline's
-        (``funding_quality_elasticity``): sustained money buys quality as well as places."""
-        p = self.model.p
-        return (p.definition("treatment_places").value / max(p.treatment_places, 1.0)) ** p.funding_quality_elasticity
+        """How much drop-out falls because funded places are above the run's own baseline
+        (its parameters before any lever): ``funding_quality_elasticity``, 0 by default."""
+        p, base = self.model.p, self.model.base_params
+        return (max(base.treatment_places, 1.0) / max(p.treatment_places, 1.0)) ** p.funding_quality_elasticity
 
 @numba.njit(cache=True)
 def join_waiting_list(people, i, is_priority, week):  # pragma: no cover - compiled
-    """Person ``i`` joins their service's waiting list, unless in treatment or waiting already."""
+    """Person ``i`` joins their service's waiting list, unless in treatment or waiting
+    already; returns whether they joined."""
     waiting = people[WAITING]
-    if not people[IN_TREATMENT][i] and not waiting[i]:
-        waiting[i] = True
-        people[WAIT_SINCE][i] = week
-        people[PRIORITY][i] = is_priority
+    if people[IN_TREATMENT][i] or waiting[i]:
+        return False
+    waiting[i] = True
+    people[WAIT_SINCE][i] = week
+    people[PRIORITY][i] = is_priority
+    return True
+
+
+@numba.njit(cache=True)
+def start_treatment(people, i, ost_draw, week, P):  # pragma: no cover - compiled
+    """Person ``i`` starts treatment this week (off the waiting list, if on it): known to
+    probation as a user from now on, and an opiate user on substitution treatment if a
+    prescription was arranged at release or at the community rate (``ost_draw``, uniform)."""
+    people[WAITING][i] = False
+    people[IN_TREATMENT][i] = True
+    people[TREATMENT_START][i] = week
+    people[OST][i] = people[OCU][i] and (people[OST_ARRANGED][i] or ost_draw < P[0].ost_in_treatment)
+    people[IDENTIFIED][i] = True
 
 
 @numba.njit(cache=True)
 def treat(people, places, origin, first_call, schedule_salt, quality, week, P):  # pragma: no cover - compiled
-    """One week of every service: people give up waiting (not prison leavers or DRRs); people
-    in treatment drop out or complete (one draw decides both); free places are filled from
-    the waiting list, priority first, then longest waiting (ties by uid); offending is
-    rescheduled for everyone who left or started. Calls ``first_call + 1`` to ``+ 3`` of the
-    stream key the three draws. Returns the week's counts of admissions, drop-outs,
-    completions, DRR starts, pick-ups of prison leavers and prison leavers still in
-    treatment 12 weeks after pick-up."""
+    """One week of every service: people give up waiting (not DRRs); people in treatment
+    who started before this week drop out or complete (one draw decides both); free places
+    (funded places less everyone in treatment, prison leavers who continued at release
+    included) are filled from the waiting list, priority first, then longest waiting (ties
+    by uid); offending is rescheduled for everyone who left or started. Calls ``first_call
+    + 1`` to ``+ 3`` of the stream key the three draws. Returns the week's counts of
+    admissions from the waiting list, drop-outs, completions, DRR starts, prison leavers
+    still in the treatment they continued at release 12 weeks on, and people who gave up
+    waiting."""
     p = P[0]
     waiting, priority, wait_since, in_treatment = people[WAITING], people[PRIORITY], people[WAIT_SINCE], people[IN_TREATMENT]
     treatment_start, ocu, ost, drr, drug_use = people[TREATMENT_START], people[OCU], people[OST], people[DRR], people[DRUG_USE]
@@ -82,18 +102,21 @@ def treat(people, places, origin, first_call, schedule_salt, quality, week, P): 
     ost_salt = salt_of(origin, first_call + 3)
     treated, queue = rows_where(in_treatment), rows_where(waiting)
     n_waiting = 0
+    give_ups = 0
     for i in queue:
         if not priority[i] and draw(uid[i], give_up_salt) < p.wait_dropout_per_week:
             waiting[i] = False
+            give_ups += 1
         else:
             queue[n_waiting] = i
             n_waiting += 1
     queue = queue[:n_waiting]
 
     outcome, service, retained_now = _outcomes(
-        uid, treated, treatment_start, ocu, ost, drr, region, pickup_week, leave_salt, week, quality,
-        p.dropout_early_per_week, p.dropout_late_per_week, p.dropout_no_ost_multiplier, p.court_review_retention,
-        p.completion_per_week, p.completion_min_weeks,
+        uid, treated, treatment_start, ocu, ost, drr, region, pickup_week, people[RELEASE_WEEK], people[SAME_PROVIDER],
+        leave_salt, week, quality, p.dropout_early_per_week, p.dropout_late_per_week, p.dropout_no_ost_multiplier,
+        p.court_review_retention, p.completion_per_week, p.completion_min_weeks, p.dropout_after_release_multiplier,
+        p.dropout_after_release_weeks, p.same_provider_dropout_rr,
     )
     occupied = np.zeros(places.size, dtype=np.int64)
     changed = np.empty(treated.size + queue.size, dtype=np.int64)
@@ -119,39 +142,35 @@ def treat(people, places, origin, first_call, schedule_salt, quality, week, P): 
         key[k] = (((np.int64(region[i]) * 2 + (not priority[i])) << 22) + (wait_since[i] + (1 << 21))) << 32 | uid[i]
     queue = queue[np.argsort(key)]
     free = np.maximum(places - occupied, 0)
-    admitted, drr_starts, pickups = 0, 0, 0
-    released_in_treatment, release_week = people[RELEASED_IN_TREATMENT], people[RELEASE_WEEK]
+    admitted, drr_starts = 0, 0
     for i in queue:
         r = region[i]
         if free[r] == 0:
             continue
         free[r] -= 1
-        waiting[i] = False
-        in_treatment[i] = True
-        treatment_start[i] = week
-        ost[i] = ocu[i] and (people[OST_ARRANGED][i] or draw(uid[i], ost_salt) < p.ost_in_treatment)
-        people[IDENTIFIED][i] = True
+        start_treatment(people, i, draw(uid[i], ost_salt), week, P)
         drr_starts += drr[i]
-        if released_in_treatment[i] and pickup_week[i] == NEVER and week - release_week[i] <= PICKUP_WINDOW_WEEKS:
-            pickup_week[i] = week
-            pickups += 1
-        retained += pickup_week[i] == week - EARLY_WEEKS
         admitted += 1
         changed[n_changed] = i
         n_changed += 1
     reschedule_rows(people, changed[:n_changed], week, schedule_salt, P)
-    return admitted, dropouts, completions, drr_starts, pickups, retained
+    return admitted, dropouts, completions, drr_starts, retained, give_ups
 
 
 @every_core
 def _outcomes(
-    uid, treated, treatment_start, ocu, ost, drr, region, pickup_week, salt, week, quality, dropout_early, dropout_late,
-    no_ost_multiplier, court_review_retention, completion_per_week, completion_min_weeks,
+    uid, treated, treatment_start, ocu, ost, drr, region, pickup_week, release_week, same_provider, salt, week, quality,
+    dropout_early, dropout_late, no_ost_multiplier, court_review_retention, completion_per_week, completion_min_weeks,
+    after_release_multiplier, after_release_weeks, same_provider_rr,
 ):  # pragma: no cover - compiled
     """For each person in treatment (rows ``treated``): drops out, completes or stays (one
-    draw decides), their service, and whether they are a prison leaver picked up
-    :data:`EARLY_WEEKS` ago. The rows are scattered in memory, so at full scale two cores
-    read them side by side (see :mod:`model.passes`)."""
+    draw decides; no outcome in the week treatment starts), their service, and whether they
+    are a prison leaver still in the treatment they continued at release, :data:`EARLY_WEEKS`
+    after it. A prison leaver in that treatment is more likely to drop out in the first
+    ``after_release_weeks`` after release (``after_release_multiplier``; times
+    ``same_provider_rr`` where the same provider treated them in prison). The rows are
+    scattered in memory, so at full scale two cores read them side by side (see
+    :mod:`model.passes`)."""
     outcome = np.empty(treated.size, dtype=np.int8)
     service = np.empty(treated.size, dtype=np.int64)
     retained = np.empty(treated.size, dtype=np.bool_)
@@ -159,12 +178,16 @@ def _outcomes(
         i = treated[j]
         weeks_in = week - treatment_start[i]
         early = weeks_in < EARLY_WEEKS
+        continued_from_custody = pickup_week[i] == treatment_start[i]
         dropout = (dropout_early if early else dropout_late) * quality
         dropout *= no_ost_multiplier if early and ocu[i] and not ost[i] else 1.0
         dropout *= court_review_retention if drr[i] else 1.0
+        if continued_from_custody and week - release_week[i] < after_release_weeks:
+            dropout *= after_release_multiplier * (same_provider_rr if same_provider[i] else 1.0)
         complete = completion_per_week if weeks_in >= completion_min_weeks else 0.0
         u = draw(uid[i], salt)
-        outcome[j] = DROPS_OUT if u < dropout else (COMPLETES if u < min(dropout + complete, 1.0) else STAYS_IN)
+        leaves = DROPS_OUT if u < dropout else (COMPLETES if u < min(dropout + complete, 1.0) else STAYS_IN)
+        outcome[j] = STAYS_IN if weeks_in == 0 else leaves
         service[j] = region[i]
-        retained[j] = pickup_week[i] == week - EARLY_WEEKS
+        retained[j] = continued_from_custody and weeks_in == EARLY_WEEKS
     return outcome, service, retained

@@ -24,6 +24,9 @@ COMMUNITY_ORDER, SUSPENDED_SENTENCE, LICENCE = 0, 1, 2
 # drug use states
 NO_USE, NONPROBLEMATIC, PROBLEMATIC = 0, 1, 2
 
+# how a prison leaver treated in custody was handed over to community treatment
+NO_HANDOVER, APPOINTMENT, SAME_PROVIDER = 0, 1, 2
+
 # why a person leaves this week (set by a process, acted on by the exit process)
 STAYS, ORDER_ENDS, RECALLED, BREACHED, DIED, FOLLOW_UP_ENDS = 0, 1, 2, 3, 4, 5
 
@@ -59,7 +62,7 @@ FIELDS: dict[str, tuple[type, object]] = {
     "release_week": (np.int32, NEVER),
     "released_in_treatment": (np.bool_, False),
     "pickup_week": (np.int32, NEVER),
-    "same_provider": (np.bool_, False),
+    "handover": (np.int8, 0),  # how a prison leaver treated in custody was handed over: see NO_HANDOVER
     "naloxone": (np.bool_, False),
     "in_custody": (np.bool_, False),
     "custody_until": (np.int32, NEVER),
@@ -75,7 +78,7 @@ FIELDS: dict[str, tuple[type, object]] = {
 (
     UID, ACTIVE, SUPERVISED, ROUTE, REGION, FEMALE, AGE, START_WEEK, END_WEEK, PRACTITIONER, DRUG_USE, OCU, SEVERITY, RISK,
     IDENTIFIED, WAITING, WAIT_SINCE, PRIORITY, IN_TREATMENT, TREATMENT_START, OST, OST_ARRANGED, DRR, DRR_END, EVER_TESTED,
-    LAST_TEST, RELEASE_WEEK, RELEASED_IN_TREATMENT, PICKUP_WEEK, SAME_PROVIDER, NALOXONE, IN_CUSTODY, CUSTODY_UNTIL, RATE_ACQUISITIVE,
+    LAST_TEST, RELEASE_WEEK, RELEASED_IN_TREATMENT, PICKUP_WEEK, HANDOVER, NALOXONE, IN_CUSTODY, CUSTODY_UNTIL, RATE_ACQUISITIVE,
     RATE_DRUG_DRIVEN, RATE_OTHER, NEXT_PROVEN_OFFENCE, REOFFENDED, LEAVING,
 ) = range(len(FIELDS))
 RATE_TOTALS = len(FIELDS)  # Population.arrays ends with the summed rate_acquisitive, rate_drug_driven, rate_other

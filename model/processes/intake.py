@@ -23,7 +23,7 @@ from ..people import (
     RISK, ROUTE, SEVERITY, START_WEEK, SUPERVISED, SUSPENDED_SENTENCE,
 )
 from ..process import Process
-from .release import arrange
+from .release import RELEASE_CALLS, arrange
 
 # One thread per Python process draws new people weeks ahead while the model runs (large
 # populations on more than one core only: see Intake.draw_ahead).
@@ -112,7 +112,7 @@ class Intake(Process):
         new = self.people.add(n)  # before the columns are read: adding may grow them
         arrived, *_ = arrivals(
             self.people.arrays, new, n_court, True, *characteristics_draws(rng, n, True, p),
-            self.region_cumulative, m.same_provider, courts.origin, courts.take(4), release.origin, release.take(7),
+            self.region_cumulative, m.same_provider, courts.origin, courts.take(4), release.origin, release.take(RELEASE_CALLS),
             m.offending.schedule.salt(), m.week, p.record,
         )
         m.allocation.allocate(arrived)

@@ -14,12 +14,15 @@ import numba
 
 from ..people import (
     DRUG_USE, IDENTIFIED, NALOXONE, NO_USE, NONPROBLEMATIC, OCU, OST_ARRANGED, PICKUP_WEEK, PROBLEMATIC, REGION,
-    RELEASED_IN_TREATMENT, SAME_PROVIDER, UID,
+    RELEASED_IN_TREATMENT, APPOINTMENT, HANDOVER, NO_HANDOVER, SAME_PROVIDER, UID,
 )
 from ..process import Process
 from ..streams import draw, salt_of
 from .treatment import start_treatment
 
+
+
+RELEASE_CALLS = 8  # calls of the release stream that :func:`arrange` keys its draws with
 
 
 class PrisonRelease(Process):
@@ -34,12 +37,14 @@ def arrange(people, rows, origin, first_call, same_provider_region, week, P):  #
     """Continuity for each person released: treated in custody; if so recorded as a user,
     an opioid-substitution prescription arranged, the same provider or an appointment, and
     pick-up by community treatment (treatment continues from this week); naloxone for
-    users. Calls ``first_call + 1`` to ``+ 8`` of the release stream key the draws. Returns
-    how many were in treatment at release and how many were picked up."""
+    users. An opioid-substitution prescription arranged for release raises the odds of
+    pick-up (``pickup_ost_odds_ratio``). Calls ``first_call + 1`` to ``+ RELEASE_CALLS`` of
+    the release stream key the draws. Returns how many were in treatment at release and how
+    many were picked up."""
     p = P[0]
     uid, drug_use, ocu, region, identified = people[UID], people[DRUG_USE], people[OCU], people[REGION], people[IDENTIFIED]
     released_in_treatment, ost_arranged, naloxone = people[RELEASED_IN_TREATMENT], people[OST_ARRANGED], people[NALOXONE]
-    salts = [salt_of(origin, first_call + k) for k in range(1, 9)]
+    salts = [salt_of(origin, first_call + k) for k in range(1, RELEASE_CALLS + 1)]
     naloxone_chance = (
         p.approved_premises_share * p.naloxone_ap_coverage + (1 - p.approved_premises_share) * p.naloxone_other_release
     )
@@ -59,12 +64,15 @@ def arrange(people, rows, origin, first_call, same_provider_region, week, P):  #
         identified[i] = draw(uid[i], salts[1]) < p.identify_at_release_in_treatment
         ost_arranged[i] = ocu[i] and draw(uid[i], salts[2]) < p.ost_prescription_at_release
         same_provider = same_provider_region[region[i]] or draw(uid[i], salts[3]) < p.same_provider_extra_share
-        people[SAME_PROVIDER][i] = same_provider
         appointment = draw(uid[i], salts[4]) < p.release_appointment
+        people[HANDOVER][i] = SAME_PROVIDER if same_provider else (APPOINTMENT if appointment else NO_HANDOVER)
         pickup = (
             p.pickup_same_provider if same_provider
             else (p.pickup_with_appointment if appointment else p.pickup_without_appointment)
         )
+        if ost_arranged[i]:
+            odds = p.pickup_ost_odds_ratio * pickup / max(1.0 - pickup, 1e-12)
+            pickup = odds / (1.0 + odds)
         if draw(uid[i], salts[5]) < pickup:
             start_treatment(people, i, draw(uid[i], salts[7]), week, P)
             people[PICKUP_WEEK][i] = week

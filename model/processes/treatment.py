@@ -8,7 +8,8 @@ week of release (:func:`start_treatment`, called by :mod:`model.processes.releas
 continuity of care means, and occupies a place (so community referrals wait while the
 service is full). People in treatment may drop out (more often in the first 12 weeks, for
 an opiate user without a substitution prescription, and for a prison leaver in the weeks
-after release, less so with the same provider in prison and community) or, after a minimum
+after release, less so with the same provider in prison and community or an appointment
+arranged before release) or, after a minimum
 time, complete. Drop-out falls when funded places rise above the run's own baseline, by
 ``funding_quality_elasticity`` (0 unless set: no published source).
 """
@@ -23,7 +24,7 @@ from .offending import reschedule_rows
 from ..passes import every_core
 from ..people import (
     DRR, DRUG_USE, IDENTIFIED, IN_TREATMENT, NONPROBLEMATIC, OCU, OST, OST_ARRANGED, PICKUP_WEEK, PRIORITY, PROBLEMATIC,
-    REGION, RELEASE_WEEK, SAME_PROVIDER, TREATMENT_START, UID, WAIT_SINCE, WAITING, rows_where,
+    APPOINTMENT, HANDOVER, REGION, RELEASE_WEEK, SAME_PROVIDER, TREATMENT_START, UID, WAIT_SINCE, WAITING, rows_where,
 )
 from ..process import Process
 from ..streams import draw, salt_of
@@ -113,10 +114,10 @@ def treat(people, places, origin, first_call, schedule_salt, quality, week, P): 
     queue = queue[:n_waiting]
 
     outcome, service, retained_now = _outcomes(
-        uid, treated, treatment_start, ocu, ost, drr, region, pickup_week, people[RELEASE_WEEK], people[SAME_PROVIDER],
+        uid, treated, treatment_start, ocu, ost, drr, region, pickup_week, people[RELEASE_WEEK], people[HANDOVER],
         leave_salt, week, quality, p.dropout_early_per_week, p.dropout_late_per_week, p.dropout_no_ost_multiplier,
         p.court_review_retention, p.completion_per_week, p.completion_min_weeks, p.dropout_after_release_multiplier,
-        p.dropout_after_release_weeks, p.same_provider_dropout_rr,
+        p.dropout_after_release_weeks, p.same_provider_dropout_rr, p.appointment_dropout_rr,
     )
     occupied = np.zeros(places.size, dtype=np.int64)
     changed = np.empty(treated.size + queue.size, dtype=np.int64)
@@ -159,16 +160,17 @@ def treat(people, places, origin, first_call, schedule_salt, quality, week, P): 
 
 @every_core
 def _outcomes(
-    uid, treated, treatment_start, ocu, ost, drr, region, pickup_week, release_week, same_provider, salt, week, quality,
+    uid, treated, treatment_start, ocu, ost, drr, region, pickup_week, release_week, handover, salt, week, quality,
     dropout_early, dropout_late, no_ost_multiplier, court_review_retention, completion_per_week, completion_min_weeks,
-    after_release_multiplier, after_release_weeks, same_provider_rr,
+    after_release_multiplier, after_release_weeks, same_provider_rr, appointment_rr,
 ):  # pragma: no cover - compiled
     """For each person in treatment (rows ``treated``): drops out, completes or stays (one
     draw decides; no outcome in the week treatment starts), their service, and whether they
     are a prison leaver still in the treatment they continued at release, :data:`EARLY_WEEKS`
     after it. A prison leaver in that treatment is more likely to drop out in the first
     ``after_release_weeks`` after release (``after_release_multiplier``; times
-    ``same_provider_rr`` where the same provider treated them in prison). The rows are
+    ``same_provider_rr`` where the same provider treated them in prison, or ``appointment_rr``
+    where a community appointment was arranged before release). The rows are
     scattered in memory, so at full scale two cores read them side by side (see
     :mod:`model.passes`)."""
     outcome = np.empty(treated.size, dtype=np.int8)
@@ -183,7 +185,10 @@ def _outcomes(
         dropout *= no_ost_multiplier if early and ocu[i] and not ost[i] else 1.0
         dropout *= court_review_retention if drr[i] else 1.0
         if continued_from_custody and week - release_week[i] < after_release_weeks:
-            dropout *= after_release_multiplier * (same_provider_rr if same_provider[i] else 1.0)
+            kind = handover[i]
+            dropout *= after_release_multiplier * (
+                same_provider_rr if kind == SAME_PROVIDER else (appointment_rr if kind == APPOINTMENT else 1.0)
+            )
         complete = completion_per_week if weeks_in >= completion_min_weeks else 0.0
         u = draw(uid[i], salt)
         leaves = DROPS_OUT if u < dropout else (COMPLETES if u < min(dropout + complete, 1.0) else STAYS_IN)

@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 find_python = for p in $$PYTHON python3.12 $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) /usr/local/bin/python3.12 /usr/bin/python3.12; do \
 	if $$p -c 'import sys; assert sys.version_info[:2] == (3, 12)' >/dev/null 2>&1; then echo $$p; break; fi; done
 
-.PHONY: run test check-baseline benchmark calibrate sensitivity clean
+.PHONY: run test check-baseline check-levers benchmark calibrate sensitivity clean
 
 run: $(STAMP)
 	$(PY) run_scenarios.py
@@ -17,6 +17,9 @@ test: $(STAMP)
 
 check-baseline: $(STAMP)
 	$(PY) -m model.experiments.check_baseline
+
+check-levers: $(STAMP)
+	$(PY) -m model.experiments.check_levers
 
 benchmark: $(STAMP)
 	$(PY) benchmarks/speed.py

@@ -82,7 +82,7 @@ def select_scenarios(library: ScenarioLibrary, requested: list[str] | None):
             path = Path(item)
             if not path.exists():
                 raise ScenarioError(f"{path}: file not found")
-            chosen.append(ScenarioLibrary(path.parent, library.base).get(path.stem))
+            chosen.append(ScenarioLibrary(path.parent, library.base, fallback=library).get(path.stem))
         else:
             chosen.append(library.get(item))
     if all(s.name != "baseline" for s in chosen):

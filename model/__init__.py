@@ -16,8 +16,8 @@ from .kernel_cache import use_kernel_cache
 
 use_kernel_cache()  # before the modules with compiled kernels are imported
 
-from .experiments.levers import Change, Lever, Purchase
+from .experiments.levers import Change, Lever, Purchase, Reach
 from .model import FLOWS, STOCKS, ProbationModel
 from .parameters import ParameterError, ParameterSet
 
-__all__ = ["Change", "FLOWS", "Lever", "ParameterError", "ParameterSet", "ProbationModel", "Purchase", "STOCKS"]
+__all__ = ["Change", "FLOWS", "Lever", "ParameterError", "ParameterSet", "ProbationModel", "Purchase", "Reach", "STOCKS"]

@@ -254,3 +254,26 @@ def test_the_command_line_writes_every_output_and_leaves_nothing_half_written(tm
 def test_scenario_yaml_files_are_plain_data():
     for path in (ROOT / "scenarios").glob("*.yaml"):
         assert isinstance(yaml.safe_load(path.read_text()), dict), path
+
+
+def test_a_scenario_file_kept_anywhere_names_the_project_s_levers_and_sets_their_money(library, tmp_path):
+    (tmp_path / "double.yaml").write_text(
+        "title: Twice the sustained treatment money\n"
+        "levers:\n  - {lever: community_treatment_80m, cost_per_year: 160000000, weeks: null}\n"
+    )
+    (tmp_path / "half.yaml").write_text(
+        "title: Half the co-ordinators on the package\nextends: sustained_package\n"
+        "levers:\n  - {lever: health_justice_coordinators, cost_per_year: 4000000}\n"
+    )
+    chosen = run_scenarios.select_scenarios(library, [str(tmp_path / "double.yaml"), str(tmp_path / "half.yaml")])
+    baseline, double, half = chosen
+    assert baseline.name == "baseline"
+    lever = double.levers[0]
+    assert lever.cost_per_year == 160e6 and lever.weeks is None
+    base = library.base
+    assert lever.apply(base).treatment_places - base.treatment_places == pytest.approx(
+        2 * (library.levers["community_treatment_80m"].apply(base).treatment_places - base.treatment_places)
+    )
+    coordinators = next(lever for lever in half.levers if lever.name == "health_justice_coordinators")
+    assert coordinators.reach(base) == pytest.approx(4e6 / base.cost_coordinator_per_year / 150)
+    assert {lever.name for lever in library.get("sustained_package").levers} == {lever.name for lever in half.levers}

@@ -27,7 +27,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from .outcomes import ratio
+from .outcomes import ratio, retained_12w_rate
 
 
 class RunSpec(Protocol):
@@ -61,6 +61,16 @@ TOTALS = (  # flows summed over the run (national)
 MEANS = (
     "supervised", "drug_need", "identified", "in_treatment", "waiting_list", "in_custody", "caseload_mean", "caseload_max",
     "practitioners", "treatment_places",
+)
+
+# Columns of the outcome table that are already paired differences from the baseline (the
+# rest are each run's own values).
+PAIRED_MEASURES = (
+    "reoffences_averted", "offences_averted", "deaths_averted", "pv_net_cost",
+    *(f"pv_net_cost_{payer}" for payer in PAYER_COLUMNS),
+    "pv_crime_averted_acquisitive", "pv_crime_averted_other", "pv_crime_averted_custody",
+    "pv_crime_averted_treatment_recovery", "offences_averted_custody", "pv_benefits", "npv", "bcr",
+    "cost_per_reoffence_averted",
 )
 
 # The headline outcomes, in the order a report shows them, with their labels and units.
@@ -105,7 +115,7 @@ def run_outcomes(result: RunResult, discount_rate: float) -> dict[str, float]:
     )
     out["treatment_utilisation"] = ratio(column("in_treatment").sum(), column("treatment_places").sum())
     out["continuity_pickup_rate"] = ratio(column("release_pickups").sum(), column("releases_in_treatment").sum())
-    out["continuity_retained_12w_rate"] = ratio(column("release_retained_12w").sum(), column("release_pickups").sum())
+    out["continuity_retained_12w_rate"] = retained_12w_rate(column("release_pickups"), column("release_retained_12w"))
     cohorts = result.cohorts
     complete = cohorts["complete"].to_numpy()
     for year, rate in zip(cohorts["year"].to_numpy()[complete], cohorts["rate"].to_numpy()[complete]):
@@ -145,7 +155,8 @@ def outcome_table(results: Iterable[RunResult], discount_rate: float) -> pd.Data
         measures["bcr"] = np.where(cost > 0, measures["pv_benefits"] / cost, np.nan)
         measures["cost_per_reoffence_averted"] = np.where(averted > 0, cost / averted, np.nan)
     index = pd.MultiIndex.from_tuples(keys, names=["scenario", "replicate"])
-    return pd.DataFrame(np.column_stack([values, *measures.values()]), index=index, columns=[*names, *measures])
+    columns = [measures[name] for name in PAIRED_MEASURES]
+    return pd.DataFrame(np.column_stack([values, *columns]), index=index, columns=[*names, *PAIRED_MEASURES])
 
 
 def summarise(table: pd.DataFrame) -> pd.DataFrame:

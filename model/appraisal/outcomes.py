@@ -9,9 +9,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..processes.treatment import EARLY_WEEKS
+
 
 def ratio(numerator: float, denominator: float) -> float:
     return float(numerator / denominator) if denominator else float("nan")
+
+
+def retained_12w_rate(pickups: np.ndarray, retained: np.ndarray) -> float:
+    """Of the prison leavers picked up, the share still in that treatment 12 weeks later
+    (OHID's continuity measure), cohort by cohort: those retained in week t were picked up in
+    week t - 12, so the run's first 12 weeks of retentions and last 12 weeks of pick-ups are
+    left out. (Dividing all retentions by all pick-ups would mix cohorts, and a lever that
+    raises pick-ups would seem to lower retention for 12 weeks.)"""
+    pickups, retained = np.asarray(pickups, dtype=float), np.asarray(retained, dtype=float)
+    if pickups.size <= EARLY_WEEKS:
+        return float("nan")
+    return ratio(retained[EARLY_WEEKS:].sum(), pickups[:-EARLY_WEEKS].sum())
 
 
 def run_metrics(frame: pd.DataFrame, cohorts: pd.DataFrame, scale: float, unit_cost_acquisitive: float) -> dict[str, float]:
@@ -38,7 +52,7 @@ def run_metrics(frame: pd.DataFrame, cohorts: pd.DataFrame, scale: float, unit_c
         "releases_in_treatment_per_year": per_year("releases_in_treatment"),
         "release_pickups_per_year": per_year("release_pickups"),
         "continuity_pickup_rate": ratio(total["release_pickups"], total["releases_in_treatment"]),
-        "continuity_retained_12w_rate": ratio(total["release_retained_12w"], total["release_pickups"]),
+        "continuity_retained_12w_rate": retained_12w_rate(frame["release_pickups"], frame["release_retained_12w"]),
         "in_treatment": float(mean["in_treatment"] / scale),
         "waiting_list": float(mean["waiting_list"] / scale),
         "treatment_starts_per_year": per_year("treatment_starts"),

@@ -1,15 +1,21 @@
 """Policy levers: what a scenario changes, from which week, for how long, at what cost.
 
 A lever stores its own arguments (as Covasim's interventions do), so scenarios round-trip
-to files. It changes parameters while it is active (``set``, ``add`` or ``multiply``), and
-may turn its money into capacity: ``buys`` adds ``cost_per_year * share / unit cost`` to a
-parameter, with the unit cost read from the run's own parameter set (so uncertainty in unit
-costs flows through); the model then prices that capacity itself (places, staff). A share
-below 1 is money spent on people outside the model's population (other clients of community
-treatment): it is counted neither as a cost nor as a benefit, so costs and benefits cover
-the same people. Money that buys nothing the model prices (co-ordinators, reviews) is
-costed as a programme cost.
+to files. Its money (``cost_per_year``) is its dose, turned into what it buys in one of two
+ways, each through a unit cost read from the run's own parameter set (so uncertainty in unit
+costs flows through):
 
+- ``buys`` capacity: ``cost_per_year * share / unit cost`` is added to a parameter (places,
+  practitioners), which the model then prices itself as it is used. A share below 1 is
+  money spent on people outside the model's population (other clients of community
+  treatment): counted neither as a cost nor as a benefit.
+- ``reaches`` people: the money buys ``cost_per_year / unit cost`` units (co-ordinators,
+  tests, reviews, kits); ``units`` of them give the lever's stated ``changes`` in full, and
+  fewer give that share of the change (a parameter moves that share of the way from its
+  value to the changed one), more give no more. Such money is a programme cost.
+
+What follows from the capacity or the reach (who is referred, queues, drop-out, offending)
+is left to the model: diminishing returns come from there, not from a formula here.
 One-year and sustained money are the same lever with ``weeks: 52`` or ``weeks: null``.
 """
 
@@ -53,14 +59,12 @@ class Change(BaseModel):
         amount = self.operation[1]
         return [amount] if isinstance(amount, str) else []
 
-    def apply(self, value: float, params: ParameterSet) -> float:
+    def apply(self, value: float, params: ParameterSet, reach: float = 1.0) -> float:
+        """The changed value; with ``reach`` below 1, that share of the way from ``value``."""
         op, amount = self.operation
         amount = params[amount] if isinstance(amount, str) else amount
-        if op == "set":
-            return amount
-        if op == "add":
-            return value + amount
-        return value * amount
+        full = amount if op == "set" else (value + amount if op == "add" else value * amount)
+        return full if reach >= 1 else value + reach * (full - value)
 
 
 class Purchase(BaseModel):
@@ -86,6 +90,21 @@ class Purchase(BaseModel):
         return params[self.share] if isinstance(self.share, str) else self.share
 
 
+class Reach(BaseModel):
+    """Units bought with the lever's money (``cost_per_year / unit cost``) against the
+    ``units`` that give its stated changes in full. ``units`` is a number or the name of a
+    parameter holding it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    unit_cost: str  # name of the unit-cost parameter
+    units: float | str
+
+    def share(self, cost_per_year: float, params: ParameterSet) -> float:
+        units = params[self.units] if isinstance(self.units, str) else self.units
+        return min(cost_per_year / params[self.unit_cost] / units, 1.0) if units > 0 else 1.0
+
+
 class Lever(BaseModel):
     """A policy lever with a start, a duration and a yearly cost (national, GBP 2019/20)."""
 
@@ -100,6 +119,15 @@ class Lever(BaseModel):
     payer: Payer = "probation"
     changes: dict[str, Change] = Field(default_factory=dict)
     buys: Purchase | None = None
+    reaches: Reach | None = None
+    primary: dict[str, Literal["up", "down"]] = Field(default_factory=dict)  # measures it is meant to move
+    side_effects: list[str] = Field(default_factory=list)  # measures it also moves, worth showing
+
+    @model_validator(mode="after")
+    def _reach_needs_changes(self) -> Lever:
+        if self.reaches is not None and not self.changes:
+            raise ValueError("reaches: a lever that reaches people must say what it changes (changes)")
+        return self
 
     def active(self, week: int) -> bool:
         if week < self.start_week:
@@ -111,15 +139,28 @@ class Lever(BaseModel):
         the model prices itself (its share for people outside the model is out of scope)."""
         return 0.0 if self.buys is not None else self.cost_per_year
 
+    def reach(self, params: ParameterSet) -> float:
+        """The share of the stated changes that the lever's money reaches (1 without ``reaches``)."""
+        if self.reaches is None:
+            return 1.0
+        where = f"lever '{self.name}': reaches"
+        for name in [self.reaches.unit_cost] + ([self.reaches.units] if isinstance(self.reaches.units, str) else []):
+            if name not in params:
+                raise ParameterError(f"{where}: unknown parameter '{name}'")
+        if params[self.reaches.unit_cost] <= 0:
+            raise ParameterError(f"{where}: unit cost '{self.reaches.unit_cost}' must be > 0")
+        return self.reaches.share(self.cost_per_year, params)
+
     def apply(self, params: ParameterSet) -> ParameterSet:
-        """The parameter set with this lever's changes and purchase applied."""
+        """The parameter set with this lever's changes (at its reach) and purchase applied."""
         where = f"lever '{self.name}'"
         updated = {}
+        reach = self.reach(params)
         for name, change in self.changes.items():
             for used in [name, *change.parameters_used()]:
                 if used not in params:
                     raise ParameterError(f"{where}: unknown parameter '{used}'")
-            updated[name] = change.apply(params[name], params)
+            updated[name] = change.apply(params[name], params, reach)
         params = params.with_overrides(updated, where=where)
         if self.buys is not None:
             names = [self.buys.parameter, self.buys.unit_cost] + ([self.buys.share] if isinstance(self.buys.share, str) else [])

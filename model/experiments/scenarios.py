@@ -84,15 +84,22 @@ def _read_yaml(path: Path) -> Any:
 
 
 class ScenarioLibrary:
-    """The scenarios and levers of one folder."""
+    """The scenarios and levers of one folder.
 
-    def __init__(self, directory: Path | str = SCENARIO_DIR, base: ParameterSet | None = None):
+    With ``fallback`` (another library, usually the project's ``scenarios/``), levers and
+    scenarios this folder does not define are taken from there: a scenario file kept
+    anywhere can name the project's levers and extend its scenarios."""
+
+    def __init__(
+        self, directory: Path | str = SCENARIO_DIR, base: ParameterSet | None = None, fallback: ScenarioLibrary | None = None
+    ):
         self.directory = Path(directory)
         if not self.directory.is_dir():
             raise ScenarioError(f"{self.directory}: scenario folder not found")
         self.base = base or ParameterSet.load()
+        self.fallback = fallback
         self.lever_file = self.directory / LEVER_FILE_NAME
-        self.levers = self._load_levers()
+        self.levers = {**(fallback.levers if fallback else {}), **self._load_levers()}
         self.files = {p.stem: p for p in sorted(self.directory.glob("*.yaml")) if p.name != LEVER_FILE_NAME}
         self._resolved: dict[str, Scenario] = {}
 
@@ -136,6 +143,8 @@ class ScenarioLibrary:
     def _resolve(self, name: str, chain: tuple[str, ...]) -> Scenario:
         if name in self._resolved:
             return self._resolved[name]
+        if name not in self.files and self.fallback is not None and name in self.fallback.files:
+            return self.fallback.get(name)
         if name not in self.files:
             known = ", ".join(self.names)
             raise ScenarioError(f"{self.directory}: unknown scenario '{name}' (known: {known})")
@@ -153,7 +162,7 @@ class ScenarioLibrary:
         if spec.extends is not None:
             if spec.extends in chain + (name,):
                 raise ScenarioError(f"{path}: extends: '{spec.extends}' would make a cycle ({' -> '.join(chain + (name, spec.extends))})")
-            if spec.extends not in self.files:
+            if spec.extends not in self.files and not (self.fallback and spec.extends in self.fallback.files):
                 raise ScenarioError(f"{path}: extends: unknown scenario '{spec.extends}' (known: {', '.join(self.names)})")
             parent = self._resolve(spec.extends, chain + (name,))
             levers = {lever.name: lever for lever in parent.levers}

@@ -106,7 +106,9 @@ def run_outcomes(result: RunResult, discount_rate: float) -> dict[str, float]:
     for payer, columns in PAYER_COLUMNS.items():
         out[f"pv_cost_{payer}"] = sum(pv(c) for c in columns)
     out["pv_public_cost"] = out["pv_cost_probation"] + out["pv_cost_health"] + out["pv_cost_custody"]
-    for name in ("cost_crime", "cost_crime_acquisitive", "cost_crime_other", "cost_deaths", "cost_crime_foregone_in_custody"):
+    for name in (
+        "cost_treatment", "cost_crime", "cost_crime_acquisitive", "cost_crime_other", "cost_deaths", "cost_crime_foregone_in_custody",
+    ):
         out[f"pv_{name}"] = pv(name)
     out["pv_budget_nominal"] = pv("budget_nominal")
     out["pv_treatment_capacity_other_clients"] = pv("treatment_capacity_other_clients")

@@ -211,6 +211,17 @@ def write_report(
         "",
         _markdown_table(table),
         "",
+        "## Where the money goes and how crime is averted",
+        "",
+        "Mean differences from the baseline over replicates (present values, £m). The nominal budget is the levers' stated "
+        "money while active. Treatment is costed as delivered: people on probation in treatment, a place-week each; funded "
+        "places they did not use serve the services' other clients and are shown apart, neither a cost nor a benefit of "
+        "the scenario. Crime averted through custody is the crime that people held after recall or breach would have "
+        "committed outside (incapacitation, bought at the custody cost beside it); the rest is averted through treatment "
+        "and recovery.",
+        "",
+        _markdown_table(money_and_mechanism_table(summary, scenarios)),
+        "",
         "One-year proven reoffending rate (Ministry of Justice definition) of each complete yearly cohort of starts, baseline:",
         "",
         _markdown_table(cohort_rates),
@@ -225,16 +236,17 @@ def write_report(
         "",
         "- Reduced scale: each run simulates a sample of the caseload; its chance variation is wider than the country's, "
         "so intervals here are conservative. `summary.csv` also gives the Monte Carlo standard error of each mean difference.",
-        "- The model is calibrated by hand to 2019/20 figures (`make check-baseline`); the one held-out check that misses "
-        "is the 12-week retention of prison leavers in treatment (the model keeps more of them than the 2,931 of 8,708 "
-        "observed), so treatment benefits for prison leavers may be overstated.",
+        "- The model is calibrated to 2019/20 figures by ABC-SMC (`calibration/report.md`); the one held-out check that "
+        "misses is the 12-week retention of prison leavers picked up by community treatment (the model keeps more of them "
+        "than the 2,931 of 8,708 observed), so treatment benefits for prison leavers may be overstated.",
         "- Treatment's effect on offending rests on before-and-after studies without control groups (NTA 2012, DTORS); "
         "effect sizes of policy levers are mostly assumptions, stated in `scenarios/levers.yaml`.",
-        "- Treatment money is scoped to people on probation: of the £80m, only the share spent on them "
-        "(`treatment_funding_share_probation`) is counted, as are only their benefits; the money's effect on other "
-        "clients of community treatment is outside the model.",
-        "- Recall and breach take people into custody for a time; offending they would commit in custody is not counted, "
-        "so less enforcement shows up as more community offending.",
+        "- Treatment money is scoped to people on probation: of the £80m, the share meant for them "
+        "(`treatment_funding_share_probation`) buys places, and only the treatment they receive is costed, as are only "
+        "their benefits; what the rest of the money and the places they leave unused do for other clients of community "
+        "treatment is outside the model.",
+        "- Recall and breach take people into custody for a time, where they do not offend: the crime this averts is "
+        "shown apart from the crime averted through treatment and recovery, beside its custody cost.",
         f"- {len(assumptions)} parameters have no published source and are flagged as assumptions with ranges in "
         "`model/data/parameters.yaml`; sensitivity analysis shows which matter.",
         "",
@@ -242,6 +254,37 @@ def write_report(
     path = out / "report.md"
     path.write_text("\n".join(lines))
     return path
+
+
+# The columns of the money-and-mechanism table: (label, metric, whether the metric is already a
+# paired difference (otherwise the summary's difference from the baseline is shown)).
+MONEY_AND_MECHANISM = (
+    ("nominal budget", "pv_budget_nominal", False),
+    ("treatment delivered", "pv_cost_treatment", False),
+    ("places used by other clients", "pv_treatment_capacity_other_clients", False),
+    ("crime averted: treatment and recovery", "pv_crime_averted_treatment_recovery", True),
+    ("crime averted: custody", "pv_crime_averted_custody", True),
+    ("custody cost", "pv_net_cost_custody", True),
+)
+
+
+def money_and_mechanism_table(summary: pd.DataFrame, scenarios: Sequence[Scenario]) -> pd.DataFrame:
+    """Per scenario (baseline left out): the levers' nominal budget, treatment delivered and
+    capacity left to other clients, crime averted through treatment and recovery and through
+    custody, and custody cost, as mean differences from the baseline in £m (present values);
+    and the utilisation of funded treatment places."""
+    rows = []
+    for s in scenarios:
+        if s.name == BASELINE:
+            continue
+        mine = summary[summary["scenario"] == s.name].set_index("metric")
+        row = {"scenario": s.title}
+        for label, metric, paired in MONEY_AND_MECHANISM:
+            value = mine.loc[metric, "mean" if paired else "difference"] if metric in mine.index else np.nan
+            row[f"{label} (£m)"] = f"{float(value) / 1e6 + 0.0:,.1f}"
+        row["places used (share)"] = f"{float(mine.loc['treatment_utilisation', 'mean']):.2f}"
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def _markdown_table(frame: pd.DataFrame) -> str:

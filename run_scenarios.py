@@ -104,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ok: {len(checked)} scenarios and {len(library.levers)} levers are valid")
         return 0
     scenarios = select_scenarios(library, args.scenarios)
+    final = output_dir(args.out)  # refused now, before any run, if it cannot be written
 
     posterior_path = None if args.no_posterior else (Path(args.posterior) if args.posterior else default_posterior_path())
     sample = load_parameter_sample(posterior_path, base) if posterior_path else None
@@ -126,7 +127,6 @@ def main(argv: list[str] | None = None) -> int:
     discount_rate = base.discount_rate
     table = outcome_table(results, discount_rate)
     summary = summarise(table)
-    final = output_dir(args.out)
     with published(final) as staging:
         tidy = tidy_weekly(results)
         tidy.to_parquet(staging / "weekly.parquet", index=False)

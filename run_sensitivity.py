@@ -117,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.scale <= 0 or args.years <= 0 or args.trajectories < 2 or args.n < 2 or args.batch < 1:
         raise UsageError("need --scale > 0, --years > 0, --trajectories >= 2, --n >= 2 and --batch >= 1")
 
+    final = output_dir(args.out)  # refused now, before any evaluation, if it cannot be written
     base = ParameterSet.load()
     scenario = ScenarioLibrary(base=base).get(args.scenario)
     ranges, narrowed = narrowed_to_posterior(base) if args.ranges == "posterior" else (base, [])
@@ -152,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         sobol_table = sobol(evaluator(names), problem, args.n, args.second_order, args.seed)
     elapsed = time.perf_counter() - clock
 
-    with published(output_dir(args.out)) as staging:
+    with published(final) as staging:
         lines = [f"# Sensitivity analysis: {scenario.title} against the baseline", "",
                  f"Each evaluation: baseline and scenario, {args.years:g} years at {args.scale:g} of the national caseload, "
                  f"same seed ({args.seed}) throughout (common random numbers). Ranges: the parameter file"
@@ -176,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         meta = {"started": started.isoformat(timespec="seconds"), "seconds": round(elapsed, 1), "arguments": vars(args),
                 "narrowed_to_posterior": narrowed, "git_commit": git_commit(), "versions": versions()}
         (staging / "metadata.json").write_text(json.dumps(meta, indent=2, default=str))
-    print(f"results in {output_dir(args.out)}", file=sys.stderr)
+    print(f"results in {final}", file=sys.stderr)
     return 0
 
 

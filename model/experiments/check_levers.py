@@ -146,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         raise UsageError(f"--levers: unknown lever(s) {unknown} (known: {', '.join(library.levers)})")
     levers = [library.levers[name] for name in (args.levers or library.levers)]
+    final = output_dir(args.out)  # refused now, before any run, if it cannot be written
     posterior = None if args.no_posterior else default_posterior_path()
     sample = load_parameter_sample(posterior, base) if posterior else None
     scenarios = [library.get(BASELINE), *single_lever_scenarios(levers)]
@@ -159,7 +160,6 @@ def main(argv: list[str] | None = None) -> int:
         + ". Change: mean paired difference from the baseline, 95% confidence interval "
         "over replicates (Student's t). Verdict: right when the interval lies on the intended side of zero."
     )
-    final = output_dir(args.out)
     with published(final) as staging:
         rows.to_csv(staging / "levers.csv", index=False)
         (staging / "levers.md").write_text(markdown(rows, settings))

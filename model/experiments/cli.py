@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 
 from ..parameters import ParameterError
+from .outputs import OutputError
 from .posterior import PosteriorError
 from .scenarios import ScenarioError
 
@@ -22,7 +23,7 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-BAD_INPUT = (UsageError, ScenarioError, ParameterError, PosteriorError)
+BAD_INPUT = (UsageError, ScenarioError, ParameterError, PosteriorError, OutputError)
 
 
 def run_command(main: Callable[[], int]) -> int:

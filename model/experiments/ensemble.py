@@ -3,8 +3,11 @@
 Replication ``r`` gets the same seed in every scenario (common random numbers), and, when
 a parameter sample is given (the calibration posterior), the same parameter set too, so
 scenario differences are paired. Each finished run is written to the cache at once, under
-a key that hashes everything that determines it; an interrupted ensemble resumes from the
-cache without recomputing finished runs. Runs go serially (``workers=0``), on a local Dask
+a key that hashes everything that determines it (the resolved parameter values, levers,
+scale, weeks, seed, and the model's code and data: :func:`model_fingerprint`), with a
+manifest of checksums and columns checked on every read; an interrupted ensemble resumes
+from the cache without recomputing finished runs, and a cached run that fails its checks
+is computed again. Runs go serially (``workers=0``), on a local Dask
 cluster (one worker process per core), or on an existing cluster (``scheduler``): the
 results are identical, because each run depends only on its own specification.
 """
@@ -15,9 +18,11 @@ import hashlib
 import json
 import logging
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,15 +30,32 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from ..appraisal.costs import priced
-from ..model import ProbationModel
+from ..appraisal.costs import COST_LINES, MEMO_LINES, priced
+from ..model import FLOWS, STOCKS, ProbationModel
+from ..parameters import ParameterSet
 from .levers import Lever
 from .scenarios import Scenario
 
 if TYPE_CHECKING:
     from dask.distributed import Client
 
-MODEL_VERSION = "6"  # bump when model behaviour changes, to invalidate cached runs
+PACKAGE = Path(__file__).resolve().parents[1]
+# The files whose content decides a run's result: the simulation, the pricing of its weekly
+# record, how levers change parameters, and the data files. (Reports and the economics are
+# worked out from the cached runs each time, so editing them keeps the cache.)
+RESULT_FILES = ("*.py", "processes/*.py", "appraisal/costs.py", "experiments/levers.py", "data/*.yaml")
+WEEKLY_COLUMNS = ("week", *FLOWS, *STOCKS, *COST_LINES, *MEMO_LINES)  # a cached run's weekly frame
+
+
+@cache
+def model_fingerprint(package: Path = PACKAGE) -> str:
+    """A hash of every file that decides a run's result (:data:`RESULT_FILES`): any edit to
+    the model's code or data gives cached runs new keys, so none is reused stale."""
+    digest = hashlib.sha256()
+    for pattern in RESULT_FILES:
+        for path in sorted(package.glob(pattern)):
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
 
 
 def replicate_seed(base_seed: int, replicate: int) -> int:
@@ -55,13 +77,16 @@ class RunSpec:
 
     @property
     def key(self) -> str:
+        """A hash of everything that decides the run: the model's code and data, every
+        parameter's resolved value (the parameter file's, with this run's overrides), levers,
+        scale, weeks and seed."""
         content = {
-            "version": MODEL_VERSION,
+            "model": model_fingerprint(),
             "seed": self.seed,
             "scale": self.scale,
             "weeks": self.weeks,
             "levers": [lever.model_dump() for lever in self.levers],
-            "parameters": dict(sorted(self.parameters.items())),
+            "parameters": ParameterSet.load().with_overrides(self.parameters).as_dict(),
         }
         return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()[:24]
 
@@ -117,32 +142,75 @@ def build_specs(
     return specs
 
 
+class CacheError(ValueError):
+    """A cached run that fails its checks (missing, altered, another run's, cut short)."""
+
+
 class RunCache:
-    """Finished runs on disk, one pair of Parquet files per run, written atomically."""
+    """Finished runs on disk: per run, two Parquet files and a manifest (the run's key, each
+    file's SHA-256 and the weekly columns), each written atomically, the manifest last (its
+    presence marks the run done). Every read checks the manifest against the files."""
 
     def __init__(self, directory: Path | str):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
 
-    def _paths(self, spec: RunSpec) -> tuple[Path, Path]:
-        return self.directory / f"{spec.key}.weekly.parquet", self.directory / f"{spec.key}.cohorts.parquet"
+    def _paths(self, key: str) -> tuple[Path, Path, Path]:
+        stem = self.directory / key
+        return stem.with_suffix(".weekly.parquet"), stem.with_suffix(".cohorts.parquet"), stem.with_suffix(".json")
 
     def has(self, spec: RunSpec) -> bool:
-        return self._paths(spec)[0].exists()
+        """Whether a finished run is cached for ``spec`` (its files are checked on :meth:`load`)."""
+        return self._paths(spec.key)[2].exists()
 
     def save(self, result: RunResult) -> None:
-        weekly_path, cohorts_path = self._paths(result.spec)
-        _write_atomic(result.cohorts, cohorts_path)
-        _write_atomic(result.weekly, weekly_path)  # written last: its presence marks the run done
+        key = result.spec.key
+        weekly_path, cohorts_path, manifest_path = self._paths(key)
+        _write_atomic(lambda path: result.cohorts.to_parquet(path, index=False), cohorts_path)
+        _write_atomic(lambda path: result.weekly.to_parquet(path, index=False), weekly_path)
+        manifest = {
+            "key": key, "weekly": _sha256(weekly_path), "cohorts": _sha256(cohorts_path),
+            "columns": list(result.weekly.columns),
+        }
+        _write_atomic(lambda path: path.write_text(json.dumps(manifest)), manifest_path)
 
     def load(self, spec: RunSpec) -> RunResult:
-        weekly_path, cohorts_path = self._paths(spec)
-        return RunResult(spec, pd.read_parquet(weekly_path), pd.read_parquet(cohorts_path))
+        """The cached run of ``spec``; :class:`CacheError` if it fails a check."""
+        key = spec.key
+        weekly_path, cohorts_path, manifest_path = self._paths(key)
+        try:
+            manifest = json.loads(manifest_path.read_text())
+            if manifest.get("key") != key:
+                raise CacheError("its manifest is another run's")
+            for name, path in (("weekly", weekly_path), ("cohorts", cohorts_path)):
+                if _sha256(path) != manifest.get(name):
+                    raise CacheError(f"{path.name} does not match its checksum")
+            weekly, cohorts = pd.read_parquet(weekly_path), pd.read_parquet(cohorts_path)
+        except (OSError, ValueError) as err:  # missing or unreadable files, bad JSON or Parquet
+            raise CacheError(f"cached run {key} in {self.directory}: {err}") from None
+        if tuple(weekly.columns) != WEEKLY_COLUMNS or len(weekly) != spec.weeks:
+            raise CacheError(f"cached run {key} in {self.directory}: not the expected weekly columns and weeks")
+        return RunResult(spec, weekly, cohorts)
+
+    def verified(self, spec: RunSpec) -> RunResult | None:
+        """The cached run of ``spec`` if there is one that passes its checks; a cached run
+        that fails them is reported in one line (and computed again by the caller)."""
+        if not self.has(spec):
+            return None
+        try:
+            return self.load(spec)
+        except CacheError as err:
+            print(f"warning: {err}; computing it again", file=sys.stderr)
+            return None
 
 
-def _write_atomic(frame: pd.DataFrame, path: Path) -> None:
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _write_atomic(write: Callable[[Path], object], path: Path) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    frame.to_parquet(temporary, index=False)
+    write(temporary)
     os.replace(temporary, path)
 
 
@@ -159,17 +227,19 @@ def run_ensemble(
     ``workers=0`` runs serially in this process; otherwise a local Dask cluster with that
     many worker processes, or the cluster at ``scheduler`` (``tcp://host:port``).
     """
-    todo = [spec for spec in specs if not cache.has(spec)]
+    found = {spec.key: cache.verified(spec) for spec in specs}
+    todo = [spec for spec in specs if found[spec.key] is None]
     bar = tqdm(total=len(specs), initial=len(specs) - len(todo), desc="runs", unit="run", disable=not progress, dynamic_ncols=True)
     try:
         with dask_client(workers if todo else 0, scheduler if todo else None) as client:
             results = (function(spec) for spec in todo) if client is None else results_as_completed(client, function, todo)
             for result in results:
                 cache.save(result)
+                found[result.spec.key] = result
                 bar.update()
     finally:
         bar.close()
-    return [cache.load(spec) for spec in specs]
+    return [RunResult(spec, found[spec.key].weekly, found[spec.key].cohorts) for spec in specs]
 
 
 @contextmanager

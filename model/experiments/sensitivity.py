@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ from SALib import ProblemSpec
 from tqdm import tqdm
 
 from ..appraisal.economics import outcome_table
-from .ensemble import MODEL_VERSION, RunSpec, dask_client, results_as_completed, simulate_alike
+from .ensemble import RunSpec, dask_client, model_fingerprint, results_as_completed, simulate_alike
 from ..parameters import ParameterError, ParameterSet
 from .scenarios import Scenario
 
@@ -84,15 +85,29 @@ class Evaluator:
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     def _read_cache(self) -> dict[str, list[float]]:
+        """The cached evaluations whose lines pass their checks (a checksum of key and outputs,
+        the right number of finite outputs); others are left out, said in one line, and
+        evaluated again."""
         done: dict[str, list[float]] = {}
         if self.cache is None or not self.cache.exists():
             return done
-        for line in self.cache.read_text().splitlines():
+        rejected = 0
+        for line in self.cache.read_text(errors="replace").splitlines():
             try:
                 record = json.loads(line)
-            except json.JSONDecodeError:  # a line cut short by an interruption
-                continue
-            done[record["key"]] = record["y"]
+                key, y = record["key"], record["y"]
+                valid = (
+                    record["sum"] == _line_sum(key, y) and len(y) == len(self.outputs)
+                    and all(isinstance(v, float) and np.isfinite(v) for v in y)
+                )
+            except (json.JSONDecodeError, KeyError, TypeError):  # cut short by an interruption, or not ours
+                valid = False
+            if valid:
+                done[key] = y
+            else:
+                rejected += 1
+        if rejected:
+            print(f"warning: {self.cache}: {rejected} line(s) failed their checks; evaluating them again", file=sys.stderr)
         return done
 
     def _append(self, records: list[dict]) -> None:
@@ -100,7 +115,7 @@ class Evaluator:
             return
         self.cache.parent.mkdir(parents=True, exist_ok=True)
         with self.cache.open("a") as handle:
-            handle.write("".join(json.dumps(r) + "\n" for r in records))
+            handle.write("".join(json.dumps({**r, "sum": _line_sum(r["key"], r["y"])}) + "\n" for r in records))
             handle.flush()
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
@@ -130,6 +145,11 @@ class Evaluator:
             return
         with dask_client(self.workers, self.scheduler) as client:
             yield from (job(batch) for batch in batches) if client is None else results_as_completed(client, job, batches)
+
+
+def _line_sum(key: str, y: list[float]) -> str:
+    """The checksum of one cached evaluation."""
+    return hashlib.sha256(json.dumps([key, y]).encode()).hexdigest()[:16]
 
 
 def _identity(function: NamedFunction) -> str:
@@ -178,7 +198,7 @@ class ScenarioOutcomes:
 
     def __repr__(self) -> str:  # identifies cached evaluations, so a new model version evaluates afresh
         return (
-            f"ScenarioOutcomes(model {MODEL_VERSION}, {self.scenario.name}, {self.scenario.to_dict()}, {self.scale}, "
+            f"ScenarioOutcomes(model {model_fingerprint()}, {self.scenario.name}, {self.scenario.to_dict()}, {self.scale}, "
             f"{self.weeks}, {self.seed})"
         )
 

@@ -1,0 +1,135 @@
+"""Nothing lost, no stale or corrupt result trusted: the output folder, the run cache and the
+sensitivity cache."""
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from model.experiments import ensemble
+from model.experiments.ensemble import RunCache, RunSpec, model_fingerprint, run_ensemble
+from model.experiments.outputs import MARKER, OUTPUTS, ROOT, OutputError, output_dir, published
+from model.experiments.sensitivity import Evaluator
+
+SPECS = [RunSpec("baseline", r, 100 + r, 0.01, 20) for r in range(2)]
+
+
+def _tree_hash(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+# ------------------------------------------------------------------ the output folder
+@pytest.mark.parametrize("out", ["", ".", "..", ".cache", "./scenarios", str(ROOT), str(OUTPUTS), str(OUTPUTS / ".cache")])
+def test_an_output_folder_that_holds_the_project_or_is_not_a_name_is_refused(out):
+    with pytest.raises(OutputError):
+        output_dir(out)
+
+
+def test_the_command_refuses_to_replace_a_folder_it_did_not_write_and_leaves_it_as_it_was(tmp_path):
+    mine = tmp_path / "my work"
+    mine.mkdir()
+    (mine / "thesis.docx").write_text("three years of it")
+    scenarios_before = _tree_hash(ROOT / "scenarios")
+    for out in (str(mine), "./scenarios"):
+        done = subprocess.run(
+            [sys.executable, "run_scenarios.py", "--scenarios", "naloxone", "--reps", "2", "--years", "1", "--scale", "0.01",
+             "--workers", "0", "--no-progress", "--out", out, "--cache", str(tmp_path / "cache")],
+            cwd=ROOT, capture_output=True, text=True, timeout=300,
+        )
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.count("\n") == 1 and "was not written by this program" in done.stderr
+    assert (mine / "thesis.docx").read_text() == "three years of it" and len(list(mine.iterdir())) == 1
+    assert _tree_hash(ROOT / "scenarios") == scenarios_before
+
+
+def test_a_results_folder_is_replaced_whole_and_stale_staging_of_dead_processes_is_cleaned(tmp_path):
+    final = tmp_path / "results"
+    with published(final) as staging:
+        (staging / "summary.csv").write_text("first")
+    assert (final / MARKER).is_file()
+    dead = tmp_path / ".results.tmp-999999999"  # no process has this id
+    dead.mkdir()
+    with published(final) as staging:
+        (staging / "summary.csv").write_text("second")
+    assert (final / "summary.csv").read_text() == "second"
+    assert not dead.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["results"]
+
+
+# ------------------------------------------------------------------ the run cache
+def test_an_edit_to_the_model_s_code_or_data_gives_new_run_keys(tmp_path, monkeypatch):
+    copy = tmp_path / "model"
+    shutil.copytree(ensemble.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    before = model_fingerprint(copy)
+    assert before == model_fingerprint(ensemble.PACKAGE)
+    parameters = copy / "data" / "parameters.yaml"
+    text = parameters.read_text()
+    assert "name: cost_test\n  value: 24\n" in text
+    parameters.write_text(text.replace("name: cost_test\n  value: 24\n", "name: cost_test\n  value: 120\n"))
+    model_fingerprint.cache_clear()  # worked out once per process, as the files do not change during a run
+    assert model_fingerprint(copy) != before
+    key = SPECS[0].key
+    monkeypatch.setattr(ensemble, "model_fingerprint", lambda: "edited")
+    assert SPECS[0].key != key
+
+
+def test_a_run_s_key_covers_every_resolved_parameter_value(monkeypatch):
+    from model.parameters import ParameterSet
+
+    key = SPECS[0].key
+    edited = ParameterSet.load().with_overrides({"cost_test": 120.0})
+    monkeypatch.setattr(ParameterSet, "load", classmethod(lambda cls, path=None: edited))
+    assert SPECS[0].key != key  # the parameter file's value changed, the run's overrides did not
+
+
+@pytest.mark.parametrize("fault", ["altered values", "another run's files", "truncated", "manifest removed"])
+def test_a_cached_run_that_fails_its_checks_is_computed_again(tmp_path, capsys, fault):
+    cache = RunCache(tmp_path)
+    fresh = run_ensemble(SPECS, cache, progress=False)
+    first, second = (cache.directory / spec.key for spec in SPECS)
+    weekly = Path(f"{first}.weekly.parquet")
+    if fault == "altered values":
+        frame = pd.read_parquet(weekly)
+        frame["proven_reoffences"] *= 100
+        frame.to_parquet(weekly, index=False)
+    elif fault == "another run's files":
+        for suffix in (".weekly.parquet", ".cohorts.parquet", ".json"):
+            shutil.copy(f"{second}{suffix}", f"{first}{suffix}")
+    elif fault == "truncated":
+        weekly.write_bytes(weekly.read_bytes()[:100])
+    else:
+        Path(f"{first}.json").unlink()
+    again = run_ensemble(SPECS, cache, progress=False)
+    for a, b in zip(fresh, again):
+        pd.testing.assert_frame_equal(a.weekly, b.weekly)
+    if fault != "manifest removed":  # without a manifest the run was never finished: just computed
+        assert "computing it again" in capsys.readouterr().err
+    assert cache.load(SPECS[0]).weekly["proven_reoffences"].equals(fresh[0].weekly["proven_reoffences"])
+
+
+def test_a_sensitivity_cache_line_that_fails_its_checks_is_evaluated_again(tmp_path, capsys):
+    calls = []
+
+    def square(parameters):
+        calls.append(parameters["x"])
+        return {"y": parameters["x"] ** 2}
+
+    path = tmp_path / "evaluations.jsonl"
+    evaluator = Evaluator(square, ["x"], ["y"], cache=path, progress=False)
+    np.testing.assert_array_equal(evaluator(np.array([[2.0], [3.0]])), [4.0, 9.0])
+    lines = path.read_text().splitlines()
+    forged = json.loads(lines[0])
+    forged["y"] = [400.0]  # a valid key with made-up outputs
+    path.write_text("\n".join([json.dumps(forged), lines[1], "{not json"]) + "\n")
+    calls.clear()
+    np.testing.assert_array_equal(evaluator(np.array([[2.0], [3.0]])), [4.0, 9.0])
+    assert calls == [2.0]  # only the forged row is evaluated again
+    assert "2 line(s) failed their checks" in capsys.readouterr().err

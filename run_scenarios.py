@@ -27,7 +27,7 @@ import pandas as pd
 
 from model.appraisal.economics import outcome_table, summarise, headline_table
 from model.experiments.ensemble import RunCache, build_specs, describe_specs, run_ensemble, tidy_weekly
-from model.experiments.cli import Parser, UsageError, run_command
+from model.experiments.cli import Parser, check_options, run_command
 from model.experiments.outputs import OUTPUTS, git_commit, output_dir, published, versions
 from model.parameters import ParameterSet
 from model.appraisal.report import (
@@ -60,16 +60,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
     parser.add_argument("--validate", action="store_true", help="validate the scenario files and exit")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    args = parser.parse_args(argv)
-    if args.reps < 1:
-        raise UsageError(f"--reps = {args.reps}: need at least 1")
-    if not args.years > 0:
-        raise UsageError(f"--years = {args.years}: must be > 0")
-    if not args.scale > 0:
-        raise UsageError(f"--scale = {args.scale}: must be > 0 (1.0 is England and Wales)")
-    if args.workers < 0:
-        raise UsageError(f"--workers = {args.workers}: must be >= 0")
-    return args
+    return check_options(parser.parse_args(argv))
 
 
 def select_scenarios(library: ScenarioLibrary, requested: list[str] | None):
@@ -85,6 +76,10 @@ def select_scenarios(library: ScenarioLibrary, requested: list[str] | None):
             chosen.append(ScenarioLibrary(path.parent, library.base, fallback=library).get(path.stem))
         else:
             chosen.append(library.get(item))
+    names = [s.name for s in chosen]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise ScenarioError(f"--scenarios: more than one scenario named {duplicated} (a scenario's name is its file's stem)")
     if all(s.name != "baseline" for s in chosen):
         chosen.insert(0, library.get("baseline"))
     return sorted(chosen, key=lambda s: s.name != "baseline")

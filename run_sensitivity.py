@@ -28,7 +28,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from model.experiments.cli import Parser, UsageError, run_command  # noqa: E402
+from model.experiments.cli import Parser, UsageError, check_options, run_command  # noqa: E402
 from model.experiments.outputs import OUTPUTS, git_commit, output_dir, published, versions  # noqa: E402
 from model.parameters import ParameterError, ParameterSet  # noqa: E402
 from model.experiments.posterior import default_posterior_path, load_parameter_sample  # noqa: E402
@@ -113,9 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scheduler")
     parser.add_argument("--batch", type=int, default=4, help="evaluations per Dask task (default 4)")
     parser.add_argument("--no-progress", action="store_true")
-    args = parser.parse_args(argv)
-    if args.scale <= 0 or args.years <= 0 or args.trajectories < 2 or args.n < 2 or args.batch < 1:
-        raise UsageError("need --scale > 0, --years > 0, --trajectories >= 2, --n >= 2 and --batch >= 1")
+    args = check_options(parser.parse_args(argv))
+    if args.trajectories < 2 or args.n < 2 or args.batch < 1 or args.levels < 2 or args.sobol_top < 1:
+        raise UsageError("need --trajectories >= 2, --levels >= 2, --n >= 2, --batch >= 1 and --sobol-top >= 1")
 
     final = output_dir(args.out)  # refused now, before any evaluation, if it cannot be written
     base = ParameterSet.load()

@@ -12,6 +12,7 @@ the options override them.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import time
@@ -30,7 +31,7 @@ from calibration.fit import (
 )
 from calibration.report import write_calibration_report
 from model import ParameterError, ParameterSet
-from model.experiments.cli import Parser, UsageError, run_command
+from model.experiments.cli import Parser, UsageError, check_options, run_command
 from model.experiments.ensemble import OnOneThread, dask_client
 
 
@@ -57,7 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-minutes", type=float, help="stop starting new generations after this long")
     parser.add_argument("--scale", type=float, help="share of the national caseload per evaluation")
     parser.add_argument("--no-progress", action="store_true")
-    args = parser.parse_args(argv)
+    args = check_options(parser.parse_args(argv))
+    if args.max_minutes is not None and not (math.isfinite(args.max_minutes) and args.max_minutes > 0):
+        raise UsageError(f"--max-minutes = {args.max_minutes}: must be a finite number > 0")
     settings = yaml.safe_load(SETTINGS_FILE.read_text())
     for option, key in (("population", "population_size"), ("generations", "generations"), ("max_minutes", "max_minutes"), ("scale", "scale")):
         if getattr(args, option) is not None:

@@ -133,3 +133,81 @@ def test_a_sensitivity_cache_line_that_fails_its_checks_is_evaluated_again(tmp_p
     np.testing.assert_array_equal(evaluator(np.array([[2.0], [3.0]])), [4.0, 9.0])
     assert calls == [2.0]  # only the forged row is evaluated again
     assert "2 line(s) failed their checks" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ bad input, as a corpus
+def _scenario_file(tmp_path: Path, name: str, text: str | bytes) -> str:
+    path = tmp_path / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return str(path)
+
+
+def _corpus(tmp_path: Path) -> list[tuple[str, list[str], str]]:
+    """(command, arguments, what the one-line error must say)."""
+    lever_on_parameters = _scenario_file(tmp_path, "on_top.yaml", (
+        "title: t\nparameters: {release_appointment: 0.6}\n"
+        "levers:\n  - {lever: health_justice_coordinators, changes: {release_appointment: {add: 0.5}}}\n"))
+    folder = tmp_path / "same"
+    folder.mkdir()
+    twin = _scenario_file(folder, "naloxone.yaml", "title: another naloxone\n")
+    return [
+        ("scenarios", ["--years", "inf"], "--years"), ("scenarios", ["--years", "0.001"], "--years"),
+        ("scenarios", ["--scale", "inf"], "--scale"), ("scenarios", ["--scale", "0"], "--scale"),
+        ("scenarios", ["--scale", "nan"], "--scale"), ("scenarios", ["--seed", "-1"], "--seed"),
+        ("scenarios", ["--workers", "-1"], "--workers"), ("scenarios", ["--reps", "0"], "--reps"),
+        ("scenarios", ["--reps", "two"], "--reps"), ("scenarios", ["--out", ""], "--out"),
+        ("scenarios", ["--out", "."], "--out"), ("scenarios", ["--out", "./scenarios"], "--out"),
+        ("scenarios", ["--out", str(ROOT)], "--out"),
+        ("scenarios", ["--validate", "--scenarios", _scenario_file(tmp_path, "latin.yaml", b"title: caf\xe9\n")], "UTF-8"),
+        ("scenarios", ["--validate", "--scenarios", _scenario_file(tmp_path, "deep.yaml", "a: " + "[" * 3000 + "]" * 3000)],
+         "deep.yaml"),
+        ("scenarios", ["--validate", "--scenarios", _scenario_file(tmp_path, "big.yaml", "title: t\n#" + "x" * 1_100_000)],
+         "larger than"),
+        ("scenarios", ["--validate", "--scenarios", lever_on_parameters], "on_top.yaml"),
+        ("scenarios", ["--validate", "--scenarios", "naloxone", twin], "more than one scenario named"),
+        ("scenarios", ["--validate", "--scenarios", _scenario_file(tmp_path, "dose.yaml",
+         "title: t\nlevers:\n  - {lever: health_justice_coordinators, cost_per_year: -5}\n")], "cost_per_year"),
+        ("scenarios", ["--validate", "--scenarios", _scenario_file(tmp_path, "field.yaml",
+         "title: t\nlevers:\n  - {lever: health_justice_coordinators, dose: 2}\n")], "dose"),
+        ("levers", ["--levers", "nonexistent"], "nonexistent"), ("levers", ["--reps", "1"], "--reps"),
+        ("levers", ["--scale", "0"], "--scale"), ("levers", ["--years", "-1"], "--years"),
+        ("sensitivity", ["--workers", "-1"], "--workers"), ("sensitivity", ["--scale", "inf"], "--scale"),
+        ("sensitivity", ["--years", "0"], "--years"), ("sensitivity", ["--n", "1"], "--n"),
+        ("sensitivity", ["--parameters", "no_such_parameter", "--method", "sobol"], "no_such_parameter"),
+        ("calibration", ["--workers", "-2"], "--workers"), ("calibration", ["--max-minutes", "-1"], "--max-minutes"),
+        ("calibration", ["--scale", "inf"], "--scale"),
+    ]
+
+
+def _main(command: str):
+    if command == "scenarios":
+        import run_scenarios
+
+        return run_scenarios.main
+    if command == "levers":
+        from model.experiments.check_levers import main
+
+        return main
+    if command == "sensitivity":
+        import run_sensitivity
+
+        return run_sensitivity.main
+    from calibration.__main__ import main
+
+    return main
+
+
+def test_every_bad_input_in_the_corpus_is_one_line_exit_status_2_and_changes_nothing(tmp_path, capsys):
+    from model.experiments.cli import run_command
+
+    before = _tree_hash(OUTPUTS) if OUTPUTS.exists() else ""
+    corpus = _corpus(tmp_path)
+    failures = []
+    for command, arguments, expected in corpus:
+        status = run_command(lambda: _main(command)([*arguments, "--no-progress"]))
+        err = capsys.readouterr().err
+        if status != 2 or err.count("\n") != 1 or not err.startswith("error:") or expected not in err or "Traceback" in err:
+            failures.append((command, arguments[:3], status, err[:200]))
+    assert not failures, failures
+    assert (_tree_hash(OUTPUTS) if OUTPUTS.exists() else "") == before
+    assert len(corpus) >= 30

@@ -26,7 +26,7 @@ from scipy import stats
 
 from ..appraisal.economics import BASELINE, PAIRED_MEASURES, outcome_table
 from ..parameters import ParameterSet
-from .cli import Parser, UsageError, run_command
+from .cli import Parser, UsageError, check_options, run_command
 from .ensemble import RunCache, build_specs, run_ensemble
 from .levers import Lever
 from .outputs import OUTPUTS, output_dir, published
@@ -131,15 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--levers", nargs="+", metavar="NAME", help="levers to check (default: all)")
     parser.add_argument("--out", default="levers", help="output folder under outputs/ (default levers)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    args = parser.parse_args(argv)
+    args = check_options(parser.parse_args(argv))
     if args.reps < 2:
         raise UsageError(f"--reps = {args.reps}: need at least 2 for an interval")
-    if not (np.isfinite(args.years) and args.years * 52 >= 1):
-        raise UsageError(f"--years = {args.years}: need at least one week")
-    if not (np.isfinite(args.scale) and args.scale > 0):
-        raise UsageError(f"--scale = {args.scale}: must be a number > 0")
-    if args.workers < 0:
-        raise UsageError(f"--workers = {args.workers}: must be >= 0")
     base = ParameterSet.load()
     library = ScenarioLibrary(SCENARIO_DIR, base)
     unknown = sorted(set(args.levers or ()) - set(library.levers))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Callable
 
@@ -24,11 +25,35 @@ class Parser(argparse.ArgumentParser):
 
 
 BAD_INPUT = (UsageError, ScenarioError, ParameterError, PosteriorError, OutputError)
+MAX_SCALE = 10.0  # ten times England and Wales: beyond any use, and the memory of this machine
+MAX_YEARS = 100.0
+MAX_SEED = 2**63 - 1
+
+
+def check_options(args: argparse.Namespace) -> argparse.Namespace:
+    """The options every command shares, checked alike (each only where the command has it):
+    a scale above 0 and at most :data:`MAX_SCALE`; years giving at least one week and at most
+    :data:`MAX_YEARS`; whole numbers of workers (>= 0), replicates (>= 1) and a seed
+    (0 to 2**63 - 1). Raises :class:`UsageError` naming the option."""
+    def number(option: str, low: float, high: float, allowed: str, above: bool = False) -> None:
+        value = getattr(args, option.replace("-", "_"), None)
+        if value is None:
+            return
+        if not math.isfinite(value) or value > high or (value <= low if above else value < low):
+            raise UsageError(f"--{option} = {value}: must be {allowed}")
+
+    number("scale", 0.0, MAX_SCALE, f"above 0 and at most {MAX_SCALE:g} (1.0 is England and Wales)", above=True)
+    number("years", 1 / 52, MAX_YEARS, f"at least one week (1/52) and at most {MAX_YEARS:g}")
+    number("workers", 0, 1024, "a whole number from 0 (serial) to 1024")
+    number("reps", 1, 100_000, "a whole number from 1 to 100,000")
+    number("seed", 0, MAX_SEED, "a whole number from 0 to 2**63 - 1")
+    return args
 
 
 def run_command(main: Callable[[], int]) -> int:
-    """Run a command's ``main``: bad input is one line on stderr and exit status 2; Ctrl-C
-    is exit status 130 (what was finished is kept by each command's cache)."""
+    """Run a command's ``main``: bad input, or a file that cannot be read or written (a
+    read-only or full disk), is one line on stderr and exit status 2; Ctrl-C is one line and
+    exit status 130 (what was finished is kept by each command's cache)."""
     try:
         return main()
     except BAD_INPUT as err:
@@ -37,3 +62,7 @@ def run_command(main: Callable[[], int]) -> int:
     except KeyboardInterrupt:
         print("interrupted: finished work is saved; run the same command again to resume", file=sys.stderr)
         return 130
+    except OSError as err:  # a read-only or full disk, a folder where a file should be, ...
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"error: {where}{err.strerror or err}", file=sys.stderr)
+        return 2

@@ -257,6 +257,10 @@ def dask_client(workers: int, scheduler: str | None) -> Iterator[Client | None]:
     client = Client(scheduler or cluster)
     try:
         yield client
+    except KeyboardInterrupt:
+        for name in ("distributed", "tornado", "asyncio"):  # workers killed mid-task: no tracebacks on Ctrl-C
+            logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+        raise
     finally:
         client.close()
         if cluster is not None:

@@ -74,11 +74,22 @@ def _first_error(err: ValidationError) -> str:
     return f"{where}: {first['msg']}"
 
 
+MAX_FILE_BYTES = 1_000_000  # a scenario or lever file is a few kilobytes; larger is a mistake
+
+
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text())
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ScenarioError(f"{path}: file larger than {MAX_FILE_BYTES:,} bytes; not a scenario file")
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ScenarioError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise ScenarioError(f"{path}: a folder, not a file") from None
+    except UnicodeDecodeError as err:
+        raise ScenarioError(f"{path}: not UTF-8 text (byte {err.start})") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: nested too deeply") from None
     except yaml.YAMLError as err:
         raise ScenarioError(f"{path}: not valid YAML ({str(err).splitlines()[0]})") from None
 
@@ -172,7 +183,7 @@ class ScenarioLibrary:
             levers[lever.name] = lever
         parameters.update(spec.parameters)
         try:
-            self.base.with_overrides(parameters, where="parameters")
+            _check_as_run(self.base.with_overrides(parameters, where="parameters"), tuple(levers.values()))
         except ParameterError as err:
             raise ScenarioError(f"{path}: {err}") from None
         scenario = Scenario(name, spec.title, spec.description, tuple(levers.values()), parameters, spec.extends)
@@ -192,6 +203,16 @@ class ScenarioLibrary:
             body = {**self.levers[name].model_dump(), **overrides}
             return self._lever(path, f"{where} ({name})", body)
         return self._lever(path, where, item)
+
+
+def _check_as_run(params: ParameterSet, levers: tuple[Lever, ...]) -> None:
+    """Apply the levers as a run does, on top of the scenario's parameters: each alone, and
+    all together in order (as when they are active at once), so that a value a lever would
+    push out of bounds is found before running."""
+    for lever in levers:
+        lever.apply(params)
+    for lever in levers:
+        params = lever.apply(params)
 
 
 def write_scenario(scenario: Scenario, path: Path | str) -> None:

@@ -78,6 +78,10 @@ def test_treatment_costs_are_treatment_delivered_plus_named_programme_costs(libr
         np.testing.assert_allclose(weekly["cost_programmes_health"], named)
         budget = sum(lever.cost_per_year * 0.02 / 52 for lever in scenario.levers)
         np.testing.assert_allclose(weekly["budget_nominal"], budget)
+        others = sum(
+            lever.cost_per_year * (1 - lever.buys.share_of(base)) * 0.02 / 52 for lever in scenario.levers if lever.buys
+        )
+        np.testing.assert_allclose(weekly["budget_other_clients"], others)
 
 
 def test_a_paired_change_s_verdict_needs_its_interval_on_the_intended_side():

@@ -277,3 +277,28 @@ def test_a_scenario_file_kept_anywhere_names_the_project_s_levers_and_sets_their
     coordinators = next(lever for lever in half.levers if lever.name == "health_justice_coordinators")
     assert coordinators.reach(base) == pytest.approx(4e6 / base.cost_coordinator_per_year / 150)
     assert {lever.name for lever in library.get("sustained_package").levers} == {lever.name for lever in half.levers}
+
+
+def test_a_child_scenario_s_override_starts_from_the_parent_s_lever(library, tmp_path):
+    """sustained_package makes the £80m lever sustained; a child that changes only its money
+    keeps it sustained (the override applies to the parent's lever, not the lever file's)."""
+    (tmp_path / "cheaper.yaml").write_text(
+        "title: t\nextends: sustained_package\nlevers:\n  - {lever: community_treatment_80m, cost_per_year: 40000000}\n"
+    )
+    child = ScenarioLibrary(tmp_path, library.base, fallback=library).get("cheaper")
+    lever = next(lever for lever in child.levers if lever.name == "community_treatment_80m")
+    assert lever.weeks is None and lever.cost_per_year == 40e6
+
+
+@pytest.mark.parametrize("body, message", [
+    ("reaches: {unit_cost: cost_test, units: 0}", "units"),
+    ("reaches: {unit_cost: cost_test, units: 10}\n  buys: {parameter: treatment_places, unit_cost: cost_test}", "not both"),
+    ("changes: {release_appointment: {set: '0.8'}}", "write a number without quotes"),
+])
+def test_a_lever_s_dose_must_be_one_thing_and_make_sense(tmp_path, body, message):
+    (tmp_path / "levers.yaml").write_text(
+        f"odd:\n  cost_per_year: 1000\n  changes: {{test_per_week: {{multiply: 2}}}}\n  {body}\n"
+        if "changes" not in body else f"odd:\n  cost_per_year: 1000\n  {body}\n"
+    )
+    with pytest.raises(ScenarioError, match=message):
+        ScenarioLibrary(tmp_path)

@@ -80,7 +80,7 @@ def test_the_model_is_a_function_of_named_parameters_with_common_random_numbers(
     [
         (["run_sensitivity.py", "--scenario", "nope"], "unknown scenario 'nope'"),
         (["run_sensitivity.py", "--method", "sobol", "--parameters", "bogus"], "--parameters: unknown parameter 'bogus'"),
-        (["run_sensitivity.py", "--n", "0"], "need --scale > 0"),
+        (["run_sensitivity.py", "--n", "0"], "--n >= 2"),
         (["run_sensitivity.py", "--method", "sobol", "--parameters", "refer_per_week"], "needs at least two parameters"),
         (["-m", "calibration", "--population", "3"], "population >= 10"),
     ],

@@ -11,8 +11,9 @@ stated yearly cost of active policy levers that buy nothing the model prices its
 split by payer.
 
 Memo lines, neither costs nor benefits of a scenario: the levers' nominal budget (their
-stated money while active); funded treatment capacity that people on probation did not use
-(it serves the service's other clients); and the crime that people in custody would have
+stated money while active) and the part of it meant for people outside the model (a
+capacity lever's share for other clients); funded treatment capacity that people on
+probation did not use (it serves the service's other clients); and the crime that people in custody would have
 committed in the community (what enforcement averts by incapacitation, so that the
 appraisal can keep it apart from what treatment and recovery avert).
 """
@@ -30,7 +31,9 @@ COST_LINES = (
     "cost_crime", "cost_crime_acquisitive", "cost_crime_other", "cost_deaths",
     "cost_programmes", "cost_programmes_probation", "cost_programmes_health",
 )
-MEMO_LINES = ("budget_nominal", "treatment_capacity_other_clients", "cost_crime_foregone_in_custody")
+MEMO_LINES = (
+    "budget_nominal", "budget_other_clients", "treatment_capacity_other_clients", "cost_crime_foregone_in_custody",
+)
 
 
 class Programme(Protocol):
@@ -43,6 +46,8 @@ class Programme(Protocol):
     def active(self, week: int) -> bool: ...
 
     def programme_cost_per_year(self, params: Mapping[str, float]) -> float: ...
+
+    def other_clients_per_year(self, params: Mapping[str, float]) -> float: ...
 
 
 def weekly_costs(
@@ -77,6 +82,8 @@ def weekly_costs(
         for line in ("cost_programmes", f"cost_programmes_{lever.payer}"):
             costs[line] = costs[line] + weekly
         costs["budget_nominal"] = costs["budget_nominal"] + np.where(active, lever.cost_per_year * scale / 52, 0.0)
+        other = lever.other_clients_per_year(p) * scale / 52
+        costs["budget_other_clients"] = costs["budget_other_clients"] + np.where(active, other, 0.0)
     return costs
 
 

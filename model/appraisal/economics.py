@@ -81,7 +81,7 @@ HEADLINES = {
     "pv_benefits": ("Crime costs averted (PV)", "GBP"),
     "npv": ("Net present value", "GBP"),
     "bcr": ("Benefit-cost ratio", "ratio"),
-    "cost_per_reoffence_averted": ("Net cost per reoffence averted", "GBP"),
+    "cost_per_reoffence_averted": ("Net cost per reoffence averted", "GBP each"),
 }
 
 
@@ -111,6 +111,7 @@ def run_outcomes(result: RunResult, discount_rate: float) -> dict[str, float]:
     ):
         out[f"pv_{name}"] = pv(name)
     out["pv_budget_nominal"] = pv("budget_nominal")
+    out["pv_budget_other_clients"] = pv("budget_other_clients")
     out["pv_treatment_capacity_other_clients"] = pv("treatment_capacity_other_clients")
     out["total_offences_foregone_in_custody"] = float(
         (column("offences_foregone_in_custody_acquisitive") + column("offences_foregone_in_custody_other")).sum() / scale
@@ -213,6 +214,8 @@ def _format(mean: float, lower: float, upper: float, unit: str) -> str:
         return "n/a"
     if unit == "GBP":
         f = lambda x: f"{'-' if round(x / 1e6, 1) < 0 else ''}£{abs(x) / 1e6:,.1f}m"  # noqa: E731
+    elif unit == "GBP each":
+        f = lambda x: f"{'-' if round(x) < 0 else ''}£{abs(x):,.0f}"  # noqa: E731
     elif unit == "ratio":
         f = lambda x: f"{round(x, 2) + 0.0:.2f}"  # noqa: E731
     else:

@@ -213,10 +213,12 @@ def write_report(
         "",
         "## Where the money goes and how crime is averted",
         "",
-        "Mean differences from the baseline over replicates (present values, £m). The nominal budget is the levers' stated "
-        "money while active. Treatment is costed as delivered: people on probation in treatment, a place-week each; funded "
-        "places they did not use serve the services' other clients and are shown apart, neither a cost nor a benefit of "
-        "the scenario. Crime averted through custody is the crime that people held after recall or breach would have "
+        "Mean differences from the baseline over replicates (present values, £m), and the share of funded treatment places "
+        "used by people on probation (a level, not a difference). The nominal budget is the levers' stated money while "
+        "active; of it, the share that community treatment money spends on other clients is out of the scenario's scope. "
+        "Treatment is costed as delivered: people on probation in treatment, a place-week each; funded places they did "
+        "not use serve the services' other clients. Neither is a cost nor a benefit of the scenario, so for treatment "
+        "money the net cost is far below the budget. Crime averted through custody is the crime that people held after recall or breach would have "
         "committed outside (incapacitation, bought at the custody cost beside it); the rest is averted through treatment "
         "and recovery.",
         "",
@@ -260,8 +262,9 @@ def write_report(
 # paired difference (otherwise the summary's difference from the baseline is shown)).
 MONEY_AND_MECHANISM = (
     ("nominal budget", "pv_budget_nominal", False),
+    ("of it for other clients", "pv_budget_other_clients", False),
     ("treatment delivered", "pv_cost_treatment", False),
-    ("places used by other clients", "pv_treatment_capacity_other_clients", False),
+    ("places not used by people on probation", "pv_treatment_capacity_other_clients", False),
     ("crime averted: treatment and recovery", "pv_crime_averted_treatment_recovery", True),
     ("crime averted: custody", "pv_crime_averted_custody", True),
     ("custody cost", "pv_net_cost_custody", True),
@@ -282,7 +285,7 @@ def money_and_mechanism_table(summary: pd.DataFrame, scenarios: Sequence[Scenari
         for label, metric, paired in MONEY_AND_MECHANISM:
             value = mine.loc[metric, "mean" if paired else "difference"] if metric in mine.index else np.nan
             row[f"{label} (£m)"] = f"{float(value) / 1e6 + 0.0:,.1f}"
-        row["places used (share)"] = f"{float(mine.loc['treatment_utilisation', 'mean']):.2f}"
+        row["share of funded places used (level)"] = f"{float(mine.loc['treatment_utilisation', 'mean']):.2f}"
         rows.append(row)
     return pd.DataFrame(rows)
 

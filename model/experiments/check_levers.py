@@ -1,6 +1,6 @@
 """Does every lever move what it is meant to move? Each lever alone, paired against the baseline.
 
-    python -m model.experiments.check_levers [--reps 8] [--years 5] [--scale 0.1] [--workers 2]
+    python -m model.experiments.check_levers [--reps 16] [--years 5] [--scale 0.1] [--workers 2]
 
 Each lever of ``scenarios/levers.yaml`` runs on its own, at its stated money, against the
 baseline with the same seeds and parameter draws (common random numbers). For each lever the
@@ -9,12 +9,13 @@ and its 95% confidence interval (Student's t over replicates), and a verdict: ``
 the interval lies wholly on the intended side of zero, ``WRONG`` when it lies wholly on the
 other, ``unclear`` otherwise; then the side effects worth knowing, the crime averted through
 treatment and recovery and through custody (incapacitation after recall or breach), custody
-cost, and net public cost. Writes ``outputs/<out>/levers.csv`` and ``levers.md``; exits 1 if
-any primary measure is not ``right``.
+cost, and net public cost. Writes ``outputs/<out>/levers.csv``, ``levers.md`` and
+``metadata.json``; exits 1 if any primary measure is not ``right``.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -27,9 +28,9 @@ from scipy import stats
 from ..appraisal.economics import BASELINE, PAIRED_MEASURES, outcome_table
 from ..parameters import ParameterSet
 from .cli import Parser, UsageError, check_options, run_command
-from .ensemble import RunCache, build_specs, run_ensemble
+from .ensemble import RunCache, build_specs, describe_specs, run_ensemble
 from .levers import Lever
-from .outputs import OUTPUTS, output_dir, published
+from .outputs import OUTPUTS, git_commit, output_dir, published, versions
 from .posterior import default_posterior_path, load_parameter_sample
 from .scenarios import SCENARIO_DIR, Scenario, ScenarioLibrary
 
@@ -82,9 +83,10 @@ def lever_table(table: pd.DataFrame, levers: Sequence[Lever]) -> pd.DataFrame:
     for lever in levers:
         runs = table.xs(lever.name, level="scenario")
         difference = runs - base.reindex(runs.index)
+        accounts = [m for m, *_ in ACCOUNTS]
         measures = [(m, "primary", way) for m, way in lever.primary.items()]
-        measures += [(m, "side effect", "") for m in lever.side_effects]
-        measures += [(m, "account", "") for m, *_ in ACCOUNTS]
+        measures += [(m, "side effect", "") for m in lever.side_effects if m not in accounts]
+        measures += [(m, "account", "") for m in accounts]
         for metric, role, intended in measures:
             if metric not in difference.columns:
                 raise UsageError(f"scenarios/levers.yaml: {lever.name}: measure '{metric}' is not an outcome of a run")
@@ -101,13 +103,16 @@ def lever_table(table: pd.DataFrame, levers: Sequence[Lever]) -> pd.DataFrame:
 
 
 def _number(x: float, metric: str) -> str:
+    """A change as a reader wants it: money in £m with its sign first, rates to three
+    decimals, counts whole."""
     if not np.isfinite(x):
         return "n/a"
     if metric.startswith("pv_"):
-        return f"£{x / 1e6:,.1f}m"
-    if abs(x) < 10:
+        millions = round(x / 1e6, 1) + 0.0
+        return f"{'-' if millions < 0 else '+'}£{abs(millions):,.1f}m"
+    if metric.endswith(("_rate", "_utilisation")):
         return f"{x:+.3f}"
-    return f"{x:+,.0f}"
+    return f"{x:+,.1f}" if abs(x) < 100 else f"{x:+,.0f}"
 
 
 def markdown(rows: pd.DataFrame, settings: str) -> str:
@@ -122,7 +127,7 @@ def markdown(rows: pd.DataFrame, settings: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = Parser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=8, help="paired replicates per lever (default 8)")
+    parser.add_argument("--reps", type=int, default=16, help="paired replicates per lever (default 16)")
     parser.add_argument("--years", type=float, default=5, help="years to simulate (default 5)")
     parser.add_argument("--scale", type=float, default=0.1, help="share of the national caseload simulated (default 0.1)")
     parser.add_argument("--seed", type=int, default=1, help="base seed")
@@ -157,6 +162,11 @@ def main(argv: list[str] | None = None) -> int:
     with published(final) as staging:
         rows.to_csv(staging / "levers.csv", index=False)
         (staging / "levers.md").write_text(markdown(rows, settings))
+        meta = {
+            "command": " ".join(["python", "-m", "model.experiments.check_levers", *(argv if argv is not None else sys.argv[1:])]),
+            "settings": settings, "git_commit": git_commit(), "versions": versions(), "runs": describe_specs(specs),
+        }
+        (staging / "metadata.json").write_text(json.dumps(meta, indent=2, default=str))
     with pd.option_context("display.width", 200, "display.max_rows", 500, "display.max_colwidth", 40):
         shown = rows.assign(
             change=[_number(c, m) for c, m in zip(rows["change"], rows["measure"])],

@@ -56,6 +56,7 @@ class Change(BaseModel):
         return next((op, getattr(self, op)) for op in ("set", "add", "multiply") if getattr(self, op) is not None)
 
     def parameters_used(self) -> list[str]:
+        """The parameter an amount names, if it is a name (written as a string in the file)."""
         amount = self.operation[1]
         return [amount] if isinstance(amount, str) else []
 
@@ -100,6 +101,12 @@ class Reach(BaseModel):
     unit_cost: str  # name of the unit-cost parameter
     units: float | str
 
+    @model_validator(mode="after")
+    def _some_units(self) -> Reach:
+        if isinstance(self.units, float) and not self.units > 0:
+            raise ValueError(f"units = {self.units} must be > 0")
+        return self
+
     def share(self, cost_per_year: float, params: ParameterSet) -> float:
         units = params[self.units] if isinstance(self.units, str) else self.units
         return min(cost_per_year / params[self.unit_cost] / units, 1.0) if units > 0 else 1.0
@@ -124,15 +131,22 @@ class Lever(BaseModel):
     side_effects: list[str] = Field(default_factory=list)  # measures it also moves, worth showing
 
     @model_validator(mode="after")
-    def _reach_needs_changes(self) -> Lever:
+    def _one_dose(self) -> Lever:
         if self.reaches is not None and not self.changes:
             raise ValueError("reaches: a lever that reaches people must say what it changes (changes)")
+        if self.reaches is not None and self.buys is not None:
+            raise ValueError("a lever's money either buys capacity (buys) or reaches people (reaches), not both")
         return self
 
     def active(self, week: int) -> bool:
         if week < self.start_week:
             return False
         return self.weeks is None or week < self.start_week + self.weeks
+
+    def other_clients_per_year(self, params: ParameterSet) -> float:
+        """The yearly money a capacity lever spends on people outside the model (its share
+        below 1): out of the scenario's scope, shown as a memo line."""
+        return self.cost_per_year * (1 - self.buys.share_of(params)) if self.buys is not None else 0.0
 
     def programme_cost_per_year(self, params: ParameterSet) -> float:
         """The yearly cost counted as a programme: all of it, unless it buys capacity that
@@ -159,7 +173,8 @@ class Lever(BaseModel):
         for name, change in self.changes.items():
             for used in [name, *change.parameters_used()]:
                 if used not in params:
-                    raise ParameterError(f"{where}: unknown parameter '{used}'")
+                    hint = " (an amount in quotes names a parameter; write a number without quotes)" if used != name else ""
+                    raise ParameterError(f"{where}: unknown parameter '{used}'{hint}")
             updated[name] = change.apply(params[name], params, reach)
         params = params.with_overrides(updated, where=where)
         if self.buys is not None:

@@ -37,6 +37,8 @@ def output_dir(name: str) -> Path:
     (:class:`OutputError`) unless the folder is new or holds results this program wrote."""
     if os.sep in name or (os.altsep and os.altsep in name):
         final = Path(name).expanduser().resolve()
+        if not final.parent.is_dir():
+            raise OutputError(f"--out {name}: the folder {final.parent} does not exist (results go in a new folder inside it)")
     elif not name or name.startswith(".") or name != name.strip():
         raise OutputError(f"--out '{name}': give a folder name under outputs/ (not empty, not starting with '.'), or a path")
     else:
@@ -78,7 +80,7 @@ def _earlier_results(folder: Path) -> bool:
 def published(final: Path) -> Iterator[Path]:
     """A staging folder to write into; moved into place as ``final`` only if the block
     completes (replacing earlier results of this program only), and removed if it fails."""
-    final.parent.mkdir(parents=True, exist_ok=True)
+    final.parent.mkdir(exist_ok=True)  # outputs/ on a fresh clone; an explicit path's folder exists
     _remove_stale(final)
     staging = final.with_name(f".{final.name}.tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)

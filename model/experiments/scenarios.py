@@ -179,7 +179,7 @@ class ScenarioLibrary:
             levers = {lever.name: lever for lever in parent.levers}
             parameters = dict(parent.parameters)
         for position, item in enumerate(spec.levers):
-            lever = self._lever_item(path, position, item)
+            lever = self._lever_item(path, position, item, levers)
             levers[lever.name] = lever
         parameters.update(spec.parameters)
         try:
@@ -190,7 +190,9 @@ class ScenarioLibrary:
         self._resolved[name] = scenario
         return scenario
 
-    def _lever_item(self, path: Path, position: int, item: str | dict[str, Any]) -> Lever:
+    def _lever_item(self, path: Path, position: int, item: str | dict[str, Any], inherited: dict[str, Lever]) -> Lever:
+        """A lever named in a scenario file, with its overrides applied to the lever as the
+        parent scenario has it (``inherited``), or else as the lever file defines it."""
         where = f"levers.{position}"
         if isinstance(item, str):
             item = {"lever": item}
@@ -200,7 +202,7 @@ class ScenarioLibrary:
                 known = ", ".join(self.levers)
                 raise ScenarioError(f"{path}: {where}.lever: unknown lever '{name}' (known: {known})")
             overrides = {k: v for k, v in item.items() if k != "lever"}
-            body = {**self.levers[name].model_dump(), **overrides}
+            body = {**inherited.get(name, self.levers[name]).model_dump(), **overrides}
             return self._lever(path, f"{where} ({name})", body)
         return self._lever(path, where, item)
 

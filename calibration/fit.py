@@ -49,8 +49,9 @@ class Target:
     value: float
     low: float
     high: float
-    use: str
+    use: str  # fitted, held_out, or context (shown, not counted)
     source: str
+    note: str = ""
 
     @property
     def standard_error(self) -> float:
@@ -61,7 +62,11 @@ class Target:
 
 def load_targets(path: Path = TARGET_FILE) -> list[Target]:
     rows = yaml.safe_load(path.read_text())
-    return [Target(r["name"], r["metric"], float(r["value"]), float(r["interval"][0]), float(r["interval"][1]), r["use"], r["source"]) for r in rows]
+    return [
+        Target(r["name"], r["metric"], float(r["value"]), float(r["interval"][0]), float(r["interval"][1]), r["use"], r["source"],
+               r.get("note", ""))
+        for r in rows
+    ]
 
 
 @dataclass(frozen=True)

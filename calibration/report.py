@@ -13,6 +13,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from model.experiments.check_baseline import verdict  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -76,13 +78,13 @@ def write_calibration_report(sample, predicted, targets, calibration, db: str, s
     plot_targets(predicted, targets, HERE / "targets.png")
     plot_marginals(sample, calibration.base, HERE / "marginals.png")
 
-    rows = []
+    rows, verdicts = [], {}
     for t in targets:
         v = predicted[t.metric].dropna()
         low, mid, high = (np.quantile(v, q) for q in (0.025, 0.5, 0.975)) if len(v) else (np.nan,) * 3
-        overlap = high >= t.low and low <= t.high
+        verdicts[t.name] = verdict(t.use, mid, (t.low, t.high))
         rows.append(f"| {t.name} | {t.use.replace('_', '-')} | {t.value:,.3g} [{t.low:,.3g}, {t.high:,.3g}] | "
-                    f"{mid:,.3g} [{low:,.3g}, {high:,.3g}] | {'hit' if overlap else 'miss'} |")
+                    f"{mid:,.3g} [{low:,.3g}, {high:,.3g}] | {verdicts[t.name]} |")
     params = []
     for name in sample.columns:
         d = calibration.base.definition(name)
@@ -118,7 +120,14 @@ def write_calibration_report(sample, predicted, targets, calibration, db: str, s
         "",
         "## Targets against the posterior predictive",
         "",
-        "| target | use | observed [interval] | model median [95% predictive interval] | overlap |",
+        "A target is a **hit** when the median of the posterior predictive lies inside the target's interval, and a "
+        "**miss** otherwise; a context target (whose interval could not be missed, or that counts more than the model "
+        "does) is shown but not counted.",
+        "",
+        *(f"- {use.replace('_', '-')}: {sum(verdicts[t.name] == 'hit' for t in targets if t.use == use)} of "
+          f"{sum(t.use == use for t in targets)} hit." for use in ("fitted", "held_out")),
+        "",
+        "| target | use | observed [interval] | model median [95% predictive interval] | verdict |",
         "|---|---|---|---|---|",
         *rows,
         "",
@@ -130,9 +139,13 @@ def write_calibration_report(sample, predicted, targets, calibration, db: str, s
     for t in held_out:
         v = predicted[t.metric].dropna()
         low, high = np.quantile(v, [0.025, 0.975])
-        verdict = "hit" if high >= t.low and low <= t.high else "miss"
         lines.append(f"- **{t.name}**: observed {t.value:,.3g} (interval {t.low:,.3g} to {t.high:,.3g}; {t.source}); "
-                     f"model predicts {np.median(v):,.3g} ({low:,.3g} to {high:,.3g}): **{verdict}**.")
+                     f"model predicts {np.median(v):,.3g} ({low:,.3g} to {high:,.3g}): **{verdicts[t.name]}**.")
+    context = [t for t in targets if t.use == "context"]
+    if context:
+        lines += ["", "Context, not validation:", ""]
+        lines += [f"- {t.name}: {t.value:,.3g} ({t.source}); model median {predicted[t.metric].median():,.3g}. {t.note}"
+                  for t in context]
     lines += [
         "",
         "## Posterior of the calibrated parameters",

@@ -16,7 +16,7 @@ def test_every_target_has_a_source_an_interval_around_its_value_and_a_model_metr
     m.run(60)
     metrics = model_metrics(m)
     for t in targets:
-        assert t.source and t.low <= t.value <= t.high and t.use in ("fitted", "held_out"), t.name
+        assert t.source and t.low <= t.value <= t.high and t.use in ("fitted", "held_out", "context"), t.name
         assert t.metric in metrics, t.metric
     held_out = {t.metric for t in targets if t.use == "held_out"}
     assert "continuity_retained_12w_rate" in held_out
@@ -63,3 +63,14 @@ def test_a_parameter_sample_with_an_impossible_value_is_refused_naming_row_and_p
     bad.write_text("made_up,\n1,\n")
     with pytest.raises(PosteriorError, match="unknown parameter 'made_up'"):
         load_parameter_sample(bad, ParameterSet.load())
+
+
+def test_a_hit_is_the_model_s_value_inside_the_target_s_interval_and_context_is_not_counted():
+    from model.experiments.check_baseline import verdict
+
+    assert verdict("fitted", 0.5, (0.33, 0.6)) == "hit"
+    assert verdict("fitted", 0.672, (0.33, 0.6)) == "miss"  # an overlapping predictive interval is no longer enough
+    assert verdict("held_out", 0.449, (0.28, 0.40)) == "miss"
+    assert verdict("context", 1.0e9, (5e8, 9e9)) == "context"
+    context = [t for t in load_targets() if t.use == "context"]
+    assert [t.metric for t in context] == ["drug_related_crime_cost_per_year"] and all(t.note for t in context)

@@ -20,6 +20,17 @@ def load_targets(path: Path = TARGET_FILE) -> list[dict]:
     return yaml.safe_load(path.read_text())
 
 
+def verdict(use: str, model_value: float, interval: tuple[float, float]) -> str:
+    """``hit`` when the model's value (for a posterior predictive, its median) lies inside the
+    target's interval, else ``miss``; a ``context`` target (one whose interval could not be
+    missed, or that measures something broader than the model) is neither: it is shown, not
+    counted as validation."""
+    if use == "context":
+        return "context"
+    low, high = interval
+    return "hit" if low <= model_value <= high else "miss"
+
+
 def compare(metrics: dict[str, float], targets: list[dict]) -> list[dict]:
     """One row per target: target, model value, relative difference, inside interval."""
     rows = []
@@ -34,6 +45,7 @@ def compare(metrics: dict[str, float], targets: list[dict]) -> list[dict]:
                 "model": value,
                 "relative_difference": relative_difference(value, target["value"]),
                 "inside_interval": bool(low <= value <= high),
+                "verdict": verdict(target["use"], value, (low, high)),
                 "interval": (low, high),
             }
         )
@@ -52,13 +64,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Baseline at scale {args.scale}, seed {args.seed}, {args.years} years (national figures a year)")
     print(f"{'metric':34} {'use':8} {'target':>14} {'model':>14} {'diff':>7}  interval")
     for r in rows:
-        flag = "ok" if r["inside_interval"] else "OUTSIDE"
         print(
             f"{r['metric']:34} {r['use']:8} {r['target']:>14,.3f} {r['model']:>14,.3f} {r['relative_difference']:>+7.1%}  "
-            f"[{r['interval'][0]:,}, {r['interval'][1]:,}] {flag}"
+            f"[{r['interval'][0]:,}, {r['interval'][1]:,}] {r['verdict']}"
         )
-    inside = sum(r["inside_interval"] for r in rows)
-    print(f"{inside} of {len(rows)} targets inside their intervals")
+    counted = [r for r in rows if r["verdict"] != "context"]
+    for use in ("fitted", "held_out"):
+        mine = [r for r in counted if r["use"] == use]
+        print(f"{use}: {sum(r['verdict'] == 'hit' for r in mine)} of {len(mine)} hit (model value inside the target's interval)")
+    print(f"context, not counted: {', '.join(r['metric'] for r in rows if r['verdict'] == 'context') or 'none'}")
     return 0
 
 

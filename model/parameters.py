@@ -10,6 +10,8 @@ what is allowed.
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Iterator, Mapping
 from functools import cache, cached_property
 from pathlib import Path
@@ -35,18 +37,24 @@ def allowed_interval(kind: str) -> tuple[float, float]:
     return (0.0, 1.0) if kind in UNIT_INTERVAL_KINDS else (0.0, float("inf"))
 
 
-def check_value(name: str, kind: str, value: float, where: str = "") -> float:
-    """Return ``value`` as a float, or raise ParameterError if a `kind` cannot take it."""
+def check_value(name: str, kind: str, value: float, where: str = "", positive: bool = False) -> float:
+    """Return ``value`` as a float, or raise ParameterError if a `kind` cannot take it: not a
+    finite number (booleans are not numbers here; NumPy's numbers are), outside [0, 1] for a
+    probability or share, below 0 otherwise, or 0 for a ``positive`` parameter (one the
+    model divides by or draws a gamma with)."""
     prefix = f"{where}: " if where else ""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise ParameterError(f"{prefix}parameter '{name}' must be a number, got {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ParameterError(f"{prefix}parameter '{name}' = {value} must be a finite number")
     low, high = allowed_interval(kind)
-    if not low <= value <= high:
-        allowed = "[0, 1]" if high == 1.0 else ">= 0"
+    if not low <= value <= high or (positive and value <= 0):
+        allowed = "(0, 1]" if positive and high == 1.0 else ("[0, 1]" if high == 1.0 else ("> 0" if positive else ">= 0"))
         raise ParameterError(
             f"{prefix}parameter '{name}' = {value} is outside the allowed range {allowed} for a {kind}"
         )
-    return float(value)
+    return value
 
 
 class Parameter(BaseModel):
@@ -61,13 +69,14 @@ class Parameter(BaseModel):
     range: tuple[float, float]
     source: str
     note: str = ""
+    positive: bool = False  # 0 would break the model (it divides by it, or draws a gamma with it)
 
     @model_validator(mode="after")
     def _consistent(self) -> Parameter:
-        check_value(self.name, self.kind, self.value)
+        check_value(self.name, self.kind, self.value, positive=self.positive)
         low, high = self.range
         for bound in (low, high):
-            check_value(self.name, self.kind, bound)
+            check_value(self.name, self.kind, bound, positive=self.positive)
         if not low <= self.value <= high:
             raise ParameterError(
                 f"parameter '{self.name}': baseline {self.value} lies outside its range [{low}, {high}]"
@@ -154,7 +163,8 @@ class ParameterSet(Mapping[str, float]):
             if name not in self._definitions:
                 prefix = f"{where}: " if where else ""
                 raise ParameterError(f"{prefix}unknown parameter '{name}'")
-            checked[name] = check_value(name, self._definitions[name].kind, value, where)
+            definition = self._definitions[name]
+            checked[name] = check_value(name, definition.kind, value, where, definition.positive)
         return checked
 
     def definition(self, name: str) -> Parameter:

@@ -23,11 +23,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, model_validator
 
 from ..parameters import ParameterError, ParameterSet
 
 Payer = Literal["probation", "health"]
+Number = StrictFloat | StrictInt  # true and false are not numbers here
 
 
 class Change(BaseModel):
@@ -38,16 +39,16 @@ class Change(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    set: float | str | None = None
-    add: float | str | None = None
-    multiply: float | str | None = None
+    set: Number | str | None = None
+    add: Number | str | None = None
+    multiply: Number | str | None = None
 
     @model_validator(mode="after")
     def _one_operation(self) -> Change:
         given = [op for op in ("set", "add", "multiply") if getattr(self, op) is not None]
         if len(given) != 1:
             raise ValueError(f"give exactly one of set, add, multiply (got {given or 'none'})")
-        if isinstance(self.multiply, float) and self.multiply < 0:
+        if isinstance(self.multiply, (int, float)) and self.multiply < 0:
             raise ValueError(f"multiply = {self.multiply} must be >= 0")
         return self
 
@@ -79,11 +80,11 @@ class Purchase(BaseModel):
 
     parameter: str
     unit_cost: str  # name of the unit-cost parameter
-    share: float | str = 1.0
+    share: Number | str = 1.0
 
     @model_validator(mode="after")
     def _share_in_unit_interval(self) -> Purchase:
-        if isinstance(self.share, float) and not 0 <= self.share <= 1:
+        if isinstance(self.share, (int, float)) and not 0 <= self.share <= 1:
             raise ValueError(f"share = {self.share} must lie in [0, 1]")
         return self
 
@@ -99,11 +100,11 @@ class Reach(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     unit_cost: str  # name of the unit-cost parameter
-    units: float | str
+    units: Number | str
 
     @model_validator(mode="after")
     def _some_units(self) -> Reach:
-        if isinstance(self.units, float) and not self.units > 0:
+        if isinstance(self.units, (int, float)) and not self.units > 0:
             raise ValueError(f"units = {self.units} must be > 0")
         return self
 
@@ -122,7 +123,7 @@ class Lever(BaseModel):
     evidence: str = ""
     start_week: int = Field(default=0, ge=0)
     weeks: int | None = Field(default=None, gt=0)  # None: sustained to the end of the run
-    cost_per_year: float = Field(default=0.0, ge=0)
+    cost_per_year: Number = Field(default=0.0, ge=0, allow_inf_nan=False)
     payer: Payer = "probation"
     changes: dict[str, Change] = Field(default_factory=dict)
     buys: Purchase | None = None

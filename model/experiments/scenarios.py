@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, StrictFloat, StrictInt, ValidationError
 
 from .levers import Lever
 from ..parameters import ParameterError, ParameterSet
@@ -40,7 +40,7 @@ class ScenarioFile(BaseModel):
     description: str = ""
     extends: str | None = None
     levers: list[str | dict[str, Any]] = []
-    parameters: dict[str, float] = {}
+    parameters: dict[str, StrictFloat | StrictInt] = {}  # checked against each parameter's kind and range
 
 
 @dataclass(frozen=True)

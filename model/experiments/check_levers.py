@@ -1,6 +1,6 @@
 """Does every lever move what it is meant to move? Each lever alone, paired against the baseline.
 
-    python -m model.experiments.check_levers [--reps 16] [--years 5] [--scale 0.1] [--workers 2]
+    python -m model.experiments.check_levers [--reps 32] [--years 5] [--scale 0.1] [--workers 2]
 
 Each lever of ``scenarios/levers.yaml`` runs on its own, at its stated money, against the
 baseline with the same seeds and parameter draws (common random numbers). For each lever the
@@ -127,7 +127,7 @@ def markdown(rows: pd.DataFrame, settings: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = Parser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=16, help="paired replicates per lever (default 16)")
+    parser.add_argument("--reps", type=int, default=32, help="paired replicates per lever (default 32)")
     parser.add_argument("--years", type=float, default=5, help="years to simulate (default 5)")
     parser.add_argument("--scale", type=float, default=0.1, help="share of the national caseload simulated (default 0.1)")
     parser.add_argument("--seed", type=int, default=1, help="base seed")

@@ -27,7 +27,7 @@ import pandas as pd
 
 from model.appraisal.economics import outcome_table, summarise, headline_table
 from model.experiments.ensemble import RunCache, build_specs, describe_specs, run_ensemble, tidy_weekly
-from model.experiments.cli import Parser, check_options, run_command
+from model.experiments.cli import Parser, UsageError, check_options, run_command
 from model.experiments.outputs import OUTPUTS, git_commit, output_dir, published, versions
 from model.parameters import ParameterSet
 from model.appraisal.report import (
@@ -94,15 +94,17 @@ def main(argv: list[str] | None = None) -> int:
         for s in library.all():
             print(f"{s.name:30} £{s.yearly_cost / 1e6:7.1f}m a year  {s.title}")
         return 0
-    if args.validate:
-        checked = library.all() if not args.scenarios else select_scenarios(library, args.scenarios)
-        print(f"ok: {len(checked)} scenarios and {len(library.levers)} levers are valid")
-        return 0
-    scenarios = select_scenarios(library, args.scenarios)
-    final = output_dir(args.out)  # refused now, before any run, if it cannot be written
-
+    scenarios = library.all() if args.validate and not args.scenarios else select_scenarios(library, args.scenarios)
     posterior_path = None if args.no_posterior else (Path(args.posterior) if args.posterior else default_posterior_path())
     sample = load_parameter_sample(posterior_path, base) if posterior_path else None
+    if args.validate:  # the checks a run makes before running, then stop
+        drawn = f" and {len(sample)} parameter sets" if sample else ""
+        print(f"ok: {len(scenarios)} scenarios, {len(library.levers)} levers{drawn} are valid")
+        return 0
+    final = output_dir(args.out)  # refused now, before any run, if it cannot be written
+    if Path(args.cache).exists() and not Path(args.cache).is_dir():
+        raise UsageError(f"--cache {args.cache}: a file, not a folder of cached runs")
+
     parameter_note = (
         f"replicate r draws parameter set r from the calibration posterior `{posterior_path.name}` ({len(sample)} sets)"
         if sample

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import math
+import numbers
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Protocol
@@ -108,8 +110,8 @@ class ProbationModel(mesa.Model):
     ):
         if seed is not None and rng is not None:
             raise ValueError("give either seed or rng, not both")
-        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale > 0:
-            raise ParameterError(f"scale = {scale!r} must be a number > 0 (1.0 is England and Wales)")
+        if isinstance(scale, (bool, np.bool_)) or not isinstance(scale, numbers.Real) or not 0 < scale < math.inf:
+            raise ParameterError(f"scale = {scale!r} must be a finite number > 0 (1.0 is England and Wales)")
         base_seed = seed if seed is not None else rng
         super().__init__(rng=base_seed)
         if isinstance(base_seed, (int, np.integer)):

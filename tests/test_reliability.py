@@ -56,7 +56,7 @@ def test_a_results_folder_is_replaced_whole_and_stale_staging_of_dead_processes_
     with published(final) as staging:
         (staging / "summary.csv").write_text("first")
     assert (final / MARKER).is_file()
-    dead = tmp_path / ".results.tmp-999999999"  # no process has this id
+    dead = tmp_path / ".results.tmp-999999999-0a1b2c3d"  # no process has this id
     dead.mkdir()
     with published(final) as staging:
         (staging / "summary.csv").write_text("second")
@@ -142,6 +142,63 @@ def _scenario_file(tmp_path: Path, name: str, text: str | bytes) -> str:
     return str(path)
 
 
+# Scenario files that --validate must refuse: (text, what the error must say).
+BAD_SCENARIO_FILES = [
+    ("title: t\nlevers: [no_such_lever]\n", "unknown lever"),
+    ("title: [\n", "not valid YAML"),
+    ("titel: t\n", "title"),
+    ("title: t\nlevers: 5\n", "levers"),
+    ("title: t\nparameters: {refer_per_week: high}\n", "refer_per_week"),
+    ("title: t\nparameters: {refer_per_week: true}\n", "refer_per_week"),
+    ("title: t\nparameters: {refer_per_week: 1.5}\n", "refer_per_week"),
+    ("title: t\nparameters: {court_order_starts_per_year: -5}\n", "court_order_starts_per_year"),
+    ("title: t\nparameters: {unit_cost_other: .inf}\n", "unit_cost_other"),
+    ("title: t\nparameters: {no_such_parameter: 1}\n", "no_such_parameter"),
+    ("title: t\nparameters: {practitioner_mean_caseload: 0}\n", "practitioner_mean_caseload"),
+    ("title: t\nparameters: {risk_gamma_shape: 0}\n", "risk_gamma_shape"),
+    ("title: t\nextends: no_such_scenario\n", "extends"),
+    ("title: t\nlevers:\n  - {lever: drugs_training, changes: {no_such_parameter: {set: 1}}}\n", "no_such_parameter"),
+    ("title: t\nlevers:\n  - {lever: drugs_training, changes: {trained_share: {set: nope}}}\n", "nope"),
+    ("title: t\nlevers:\n  - {lever: drugs_training, changes: {trained_share: {multiply: -2}}}\n", "multiply"),
+    ("title: t\nlevers:\n  - {lever: drugs_training, changes: {trained_share: {set: 0.5, add: 0.1}}}\n", "exactly one"),
+    ("title: t\nlevers:\n  - {lever: drugs_training, changes: {trained_share: {}}}\n", "exactly one"),
+    ("title: t\nlevers:\n  - {lever: drugs_training, changes: {trained_share: {set: 1.5}}}\n", "trained_share"),
+    ("title: t\nlevers:\n  - {lever: drugs_training, start_week: -1}\n", "start_week"),
+    ("title: t\nlevers:\n  - {lever: drugs_training, weeks: 0}\n", "weeks"),
+    ("title: t\nlevers:\n  - {lever: drugs_training, payer: custody}\n", "payer"),
+    ("title: t\nlevers:\n  - {lever: drugs_training, cost_per_year: true}\n", "cost_per_year"),
+    ("title: t\nlevers:\n  - {lever: drugs_training, cost_per_year: .inf}\n", "cost_per_year"),
+    ("title: t\nlevers:\n  - {lever: drugs_training, cost_per_year: lots}\n", "cost_per_year"),
+    ("title: t\nlevers:\n  - {lever: community_treatment_80m, buys: {parameter: nope, unit_cost: cost_test}}\n", "nope"),
+    ("title: t\nlevers:\n  - {lever: community_treatment_80m, buys: {parameter: treatment_places, unit_cost: cost_test, share: 2}}\n",
+     "share"),
+    ("title: t\nlevers:\n  - {lever: health_justice_coordinators, reaches: {unit_cost: cost_test, units: 0}}\n", "units"),
+    ("title: t\nlevers:\n  - {lever: health_justice_coordinators, reaches: {unit_cost: no_such_cost, units: 5}}\n",
+     "no_such_cost"),
+    ("title: t\nlevers:\n  - {lever: health_justice_coordinators, buys: {parameter: treatment_places, unit_cost: cost_test}}\n",
+     "not both"),
+    ("title: t\nlevers:\n  - {lever: drugs_training, primary: {total_tests: sideways}}\n", "primary"),
+    ("title: t\nlevers:\n  - {lever: drugs_training, dose: 3}\n", "dose"),
+    ("title: t\nlevers:\n  - 5\n", "levers"),
+    ("title: t\nlevers:\n  - {description: no name}\n", "name"),
+    ("", "expected a mapping"),
+    ("- a\n- b\n", "expected a mapping"),
+    ("description: no title\n", "title"),
+    ("title: t\ndescription: [a, b]\n", "description"),
+]
+
+# Parameter samples that --posterior must refuse: (CSV text, what the error must say).
+BAD_POSTERIORS = [
+    ("", "not a readable CSV"),
+    ("refer_per_week\n2.0\n", "refer_per_week"),
+    ("refer_per_week\ninf\n", "refer_per_week"),
+    ("no_such_parameter\n1\n", "no_such_parameter"),
+    ("refer_per_week\nhigh\n", "refer_per_week"),
+    ("_weight\n1\n", "no parameter sets"),
+    ("refer_per_week\n", "no parameter sets"),
+]
+
+
 def _corpus(tmp_path: Path) -> list[tuple[str, list[str], str]]:
     """(command, arguments, what the one-line error must say)."""
     lever_on_parameters = _scenario_file(tmp_path, "on_top.yaml", (
@@ -149,6 +206,10 @@ def _corpus(tmp_path: Path) -> list[tuple[str, list[str], str]]:
         "levers:\n  - {lever: health_justice_coordinators, changes: {release_appointment: {add: 0.5}}}\n"))
     folder = tmp_path / "same"
     folder.mkdir()
+    cycle = tmp_path / "cycle" / "a.yaml"
+    cycle.parent.mkdir()
+    cycle.write_text("title: a\nextends: b\n")
+    (cycle.parent / "b.yaml").write_text("title: b\nextends: a\n")
     twin = _scenario_file(folder, "naloxone.yaml", "title: another naloxone\n")
     return [
         ("scenarios", ["--years", "inf"], "--years"), ("scenarios", ["--years", "0.001"], "--years"),
@@ -176,6 +237,33 @@ def _corpus(tmp_path: Path) -> list[tuple[str, list[str], str]]:
         ("sensitivity", ["--parameters", "no_such_parameter", "--method", "sobol"], "no_such_parameter"),
         ("calibration", ["--workers", "-2"], "--workers"), ("calibration", ["--max-minutes", "-1"], "--max-minutes"),
         ("calibration", ["--scale", "inf"], "--scale"),
+        *[("scenarios", ["--validate", "--scenarios", _scenario_file(tmp_path, f"bad{k}.yaml", text)], expected)
+          for k, (text, expected) in enumerate(BAD_SCENARIO_FILES)],
+        *[("scenarios", ["--validate", "--posterior", _scenario_file(tmp_path, f"posterior{k}.csv", text)], expected)
+          for k, (text, expected) in enumerate(BAD_POSTERIORS)],
+        ("scenarios", ["--validate", "--scenarios", str(cycle)], "cycle"),
+        ("scenarios", ["--validate", "--scenarios", str(tmp_path / "missing.yaml")], "file not found"),
+        ("scenarios", ["--scenarios", "no_such_scenario"], "unknown scenario"),
+        ("scenarios", ["--scenario-dir", str(tmp_path / "nowhere")], "scenario folder not found"),
+        ("scenarios", ["--scenario-dir", str(cycle)], "scenario folder not found"),
+        ("scenarios", ["--cache", str(cycle), "--years", "0.1"], "--cache"),
+        ("scenarios", ["--posterior", str(tmp_path / "nowhere.csv")], "file not found"),
+        ("scenarios", ["--posterior", str(tmp_path)], "a folder"),
+        ("scenarios", ["--reps", "-3"], "--reps"), ("scenarios", ["--years", "-1"], "--years"),
+        ("scenarios", ["--scale", "-0.1"], "--scale"), ("scenarios", ["--seed", "1.5"], "--seed"),
+        ("scenarios", ["--workers", "1.5"], "--workers"), ("scenarios", ["--out", ".hidden"], "--out"),
+        ("scenarios", ["--frobnicate"], "unrecognized arguments"), ("scenarios", ["--years"], "--years"),
+        ("sensitivity", ["--method", "guess"], "--method"), ("sensitivity", ["--levels", "1"], "--levels"),
+        ("sensitivity", ["--trajectories", "1"], "--trajectories"), ("sensitivity", ["--batch", "0"], "--batch"),
+        ("sensitivity", ["--sobol-top", "0"], "--sobol-top"), ("sensitivity", ["--ranges", "wide"], "--ranges"),
+        ("sensitivity", ["--scenario", "no_such_scenario"], "unknown scenario"), ("sensitivity", ["--seed", "-1"], "--seed"),
+        ("sensitivity", ["--years", "inf"], "--years"), ("sensitivity", ["--out", ""], "--out"),
+        ("calibration", ["--population", "5"], "population"), ("calibration", ["--generations", "0"], "generations"),
+        ("calibration", ["--scale", "0"], "--scale"), ("calibration", ["--max-minutes", "inf"], "--max-minutes"),
+        ("calibration", ["--workers", "1.5"], "--workers"),
+        ("levers", ["--seed", "-1"], "--seed"), ("levers", ["--workers", "-1"], "--workers"),
+        ("levers", ["--scale", "20"], "--scale"), ("levers", ["--out", ""], "--out"),
+        ("levers", ["--out", str(ROOT / "scenarios")], "--out"),
     ]
 
 
@@ -210,4 +298,54 @@ def test_every_bad_input_in_the_corpus_is_one_line_exit_status_2_and_changes_not
             failures.append((command, arguments[:3], status, err[:200]))
     assert not failures, failures
     assert (_tree_hash(OUTPUTS) if OUTPUTS.exists() else "") == before
-    assert len(corpus) >= 30
+    assert len(corpus) >= 100
+
+
+def test_a_full_disk_while_writing_results_is_one_line_and_leaves_the_earlier_results(tmp_path, monkeypatch, capsys):
+    import run_scenarios
+    from model.experiments.cli import run_command
+
+    out = tmp_path / "results"
+    arguments = ["--scenarios", "naloxone", "--reps", "2", "--years", "0.2", "--scale", "0.01", "--workers", "0",
+                 "--no-posterior", "--no-progress", "--out", str(out), "--cache", str(tmp_path / "cache")]
+    assert run_command(lambda: run_scenarios.main(arguments)) == 0
+    before = _tree_hash(out)
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device", str(out / "summary.csv"))
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", full)
+    capsys.readouterr()
+    assert run_command(lambda: run_scenarios.main(arguments)) == 2
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "No space left on device" in errors[0] and "Traceback" not in err
+    assert _tree_hash(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "results"]  # no staging folder left
+
+
+def test_two_processes_publishing_one_folder_leave_one_whole_result_and_nothing_else(tmp_path):
+    import threading
+
+    final = tmp_path / "results"
+    start = threading.Barrier(2)
+    errors = []
+
+    def publish(text: str) -> None:
+        try:
+            with published(final) as staging:
+                for k in range(50):
+                    (staging / f"part{k}.csv").write_text(text)
+                start.wait()
+        except Exception as err:  # noqa: BLE001 - the test reports it
+            errors.append(err)
+
+    threads = [threading.Thread(target=publish, args=(text,)) for text in ("first", "second")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    texts = {p.read_text() for p in final.glob("part*.csv")}
+    assert len(texts) == 1 and len(list(final.glob("part*.csv"))) == 50  # one writer's whole result
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -82,8 +83,8 @@ def published(final: Path) -> Iterator[Path]:
     completes (replacing earlier results of this program only), and removed if it fails."""
     final.parent.mkdir(exist_ok=True)  # outputs/ on a fresh clone; an explicit path's folder exists
     _remove_stale(final)
-    staging = final.with_name(f".{final.name}.tmp-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
+    mine = f"{os.getpid()}-{secrets.token_hex(4)}"  # this process and this call (threads share a pid)
+    staging = final.with_name(f".{final.name}.tmp-{mine}")
     staging.mkdir()
     try:
         (staging / MARKER).write_text("results written by the probation drugs model; this folder may be replaced\n")
@@ -91,7 +92,7 @@ def published(final: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    old = final.with_name(f".{final.name}.old-{os.getpid()}")
+    old = final.with_name(f".{final.name}.old-{mine}")
     with _locked(final):
         try:
             check_replaceable(final)
@@ -119,8 +120,8 @@ def _locked(final: Path) -> Iterator[None]:
 
 def _remove_stale(final: Path) -> None:
     """Remove staging and replaced folders of ``final`` left by processes no longer running."""
-    for path in final.parent.glob(f".{final.name}.*-*"):
-        kind, _, pid = path.name.rpartition("-")
+    for path in final.parent.glob(f".{final.name}.*-*-*"):
+        kind, pid, _ = path.name.rsplit("-", 2)
         if kind.endswith((".tmp", ".old")) and pid.isdigit() and not _alive(int(pid)):
             shutil.rmtree(path, ignore_errors=True)
 

@@ -32,6 +32,8 @@ def load_parameter_sample(path: Path | str, base: ParameterSet) -> list[dict[str
         frame = pd.read_csv(path)
     except FileNotFoundError:
         raise PosteriorError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise PosteriorError(f"{path}: a folder, not a file") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise PosteriorError(f"{path}: not a readable CSV ({err})") from None
     columns = [c for c in frame.columns if not str(c).startswith("_")]

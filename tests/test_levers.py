@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 from model import Change, Lever, ParameterSet, Purchase, Reach
-from model.appraisal.costs import weekly_costs
 from model.appraisal.economics import outcome_table
 from model.experiments.check_levers import Change as PairedChange
 from model.experiments.check_levers import lever_table, single_lever_scenarios

@@ -44,6 +44,7 @@ class RunResult(Protocol):
     weekly: pd.DataFrame
     cohorts: pd.DataFrame
 
+
 PRICE_BASE = "2019/20"
 BASELINE = "baseline"
 
@@ -108,11 +109,9 @@ def run_outcomes(result: RunResult, discount_rate: float) -> dict[str, float]:
     out["pv_public_cost"] = out["pv_cost_probation"] + out["pv_cost_health"] + out["pv_cost_custody"]
     for name in (
         "cost_treatment", "cost_crime", "cost_crime_acquisitive", "cost_crime_other", "cost_deaths", "cost_crime_foregone_in_custody",
+        "budget_nominal", "budget_other_clients", "treatment_capacity_other_clients",
     ):
         out[f"pv_{name}"] = pv(name)
-    out["pv_budget_nominal"] = pv("budget_nominal")
-    out["pv_budget_other_clients"] = pv("budget_other_clients")
-    out["pv_treatment_capacity_other_clients"] = pv("treatment_capacity_other_clients")
     out["total_offences_foregone_in_custody"] = float(
         (column("offences_foregone_in_custody_acquisitive") + column("offences_foregone_in_custody_other")).sum() / scale
     )

@@ -29,6 +29,7 @@ class Scenario(Protocol):
     description: str
     yearly_cost: float
 
+
 # weekly outcomes plotted over time: column -> (title, y label)
 TIME_SERIES = {
     "in_treatment": ("People on probation in community drug treatment", "people (national)"),

@@ -22,7 +22,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,7 +75,7 @@ class RunSpec:
     levers: tuple[Lever, ...] = ()
     parameters: dict[str, float] = field(default_factory=dict)
 
-    @property
+    @cached_property  # worked out once: the cache asks for it several times a run
     def key(self) -> str:
         """A hash of everything that decides the run: the model's code and data, every
         parameter's resolved value (the parameter file's, with this run's overrides), levers,

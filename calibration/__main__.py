@@ -91,8 +91,12 @@ def main(argv: list[str] | None = None) -> int:
     if not POSTERIOR_FILE.exists():
         raise UsageError(f"{POSTERIOR_FILE}: no posterior yet; run python -m calibration first")
     sample = pd.read_csv(POSTERIOR_FILE)
-    every_target = Simulator(settings["scale"], int(52 * settings["years"]), tuple(t.metric for t in targets))
+    weeks = int(52 * settings["years"])
+    every_target = Simulator(settings["scale"], weeks, tuple(t.metric for t in targets if not t.scenario))
     predicted = predictive(sample, every_target, settings["predictive_runs"], args.workers, args.scheduler)
+    for scenario in dict.fromkeys(t.scenario for t in targets if t.scenario):  # held-out targets observed under levers
+        under_levers = Simulator(settings["scale"], weeks, tuple(t.metric for t in targets if t.scenario == scenario), scenario=scenario)
+        predicted = predicted.join(predictive(sample, under_levers, settings["predictive_runs"], args.workers, args.scheduler))
     path = write_calibration_report(sample, predicted, targets, calibration, f"sqlite:///{DATABASE}", time.perf_counter() - clock)
     print(f"report: {path}", file=sys.stderr)
     return 0

@@ -33,6 +33,7 @@ from tqdm import tqdm
 from model import ParameterSet, ProbationModel
 from model.experiments.ensemble import OnOneThread, dask_client
 from model.appraisal.outcomes import model_metrics
+from model.experiments.scenarios import ScenarioLibrary
 
 HERE = Path(__file__).resolve().parent
 TARGET_FILE = HERE / "targets.yaml"
@@ -52,6 +53,13 @@ class Target:
     use: str  # fitted, held_out, or context (shown, not counted)
     source: str
     note: str = ""
+    if_missed: str = ""  # why the model misses it, when it does (said in the report)
+    scenario: str = ""  # a scenario whose levers were in force when it was observed (held-out only)
+
+    @property
+    def key(self) -> str:
+        """The name of the model's value for this target: the metric, under the scenario if any."""
+        return f"{self.scenario}: {self.metric}" if self.scenario else self.metric
 
     @property
     def standard_error(self) -> float:
@@ -64,7 +72,7 @@ def load_targets(path: Path = TARGET_FILE) -> list[Target]:
     rows = yaml.safe_load(path.read_text())
     return [
         Target(r["name"], r["metric"], float(r["value"]), float(r["interval"][0]), float(r["interval"][1]), r["use"], r["source"],
-               r.get("note", ""))
+               r.get("note", ""), r.get("if_missed", ""), r.get("scenario", ""))
         for r in rows
     ]
 
@@ -77,13 +85,16 @@ class Simulator:
     weeks: int
     metrics: tuple[str, ...]
     fixed: tuple[tuple[str, float], ...] = ()
+    scenario: str = ""  # run with this scenario's levers (values named "scenario: metric")
 
     def __call__(self, parameters) -> dict[str, float]:
         values = {**dict(self.fixed), **{k: float(v) for k, v in dict(parameters).items()}}
-        model = ProbationModel(scale=self.scale, seed=seed_of(values), params=values)
+        levers = ScenarioLibrary().get(self.scenario).levers if self.scenario else ()
+        model = ProbationModel(scale=self.scale, seed=seed_of(values), params=values, levers=levers)
         model.run(self.weeks)
         metrics = model_metrics(model)
-        return {name: float(metrics[name]) for name in self.metrics}
+        prefix = f"{self.scenario}: " if self.scenario else ""
+        return {f"{prefix}{name}": float(metrics[name]) for name in self.metrics}
 
 
 def seed_of(values: dict[str, float]) -> int:

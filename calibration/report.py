@@ -23,7 +23,7 @@ def plot_targets(predicted: pd.DataFrame, targets, path: Path) -> Path:
     rows = int(np.ceil(len(targets) / columns))
     fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 2.6 * rows), squeeze=False)
     for ax, target in zip(axes.flat, targets):
-        values = predicted[target.metric].dropna()
+        values = predicted[target.key].dropna()
         colour = "tab:blue" if target.use == "fitted" else "tab:orange"
         ax.boxplot(values, vert=False, widths=0.5, positions=[0], patch_artist=True,
                    boxprops={"facecolor": colour, "alpha": 0.4}, whis=(2.5, 97.5), showfliers=False)
@@ -80,7 +80,7 @@ def write_calibration_report(sample, predicted, targets, calibration, db: str, s
 
     rows, verdicts = [], {}
     for t in targets:
-        v = predicted[t.metric].dropna()
+        v = predicted[t.key].dropna()
         low, mid, high = (np.quantile(v, q) for q in (0.025, 0.5, 0.975)) if len(v) else (np.nan,) * 3
         verdicts[t.name] = verdict(t.use, mid, (t.low, t.high))
         rows.append(f"| {t.name} | {t.use.replace('_', '-')} | {t.value:,.3g} [{t.low:,.3g}, {t.high:,.3g}] | "
@@ -137,14 +137,20 @@ def write_calibration_report(sample, predicted, targets, calibration, db: str, s
         "",
     ]
     for t in held_out:
-        v = predicted[t.metric].dropna()
+        v = predicted[t.key].dropna()
         low, high = np.quantile(v, [0.025, 0.975])
+        why = f" Why: {t.if_missed}" if verdicts[t.name] == "miss" and t.if_missed else ""
         lines.append(f"- **{t.name}**: observed {t.value:,.3g} (interval {t.low:,.3g} to {t.high:,.3g}; {t.source}); "
-                     f"model predicts {np.median(v):,.3g} ({low:,.3g} to {high:,.3g}): **{verdicts[t.name]}**.")
+                     f"model predicts {np.median(v):,.3g} ({low:,.3g} to {high:,.3g}): **{verdicts[t.name]}**.{why}")
+    missed_fits = [t for t in targets if t.use == "fitted" and verdicts[t.name] == "miss"]
+    if missed_fits:
+        lines += ["", "Fitted targets missed:", ""]
+        lines += [f"- {t.name}: model median {predicted[t.key].median():,.3g} against [{t.low:,.3g}, {t.high:,.3g}]."
+                  + (f" Why: {t.if_missed}" if t.if_missed else "") for t in missed_fits]
     context = [t for t in targets if t.use == "context"]
     if context:
         lines += ["", "Context, not validation:", ""]
-        lines += [f"- {t.name}: {t.value:,.3g} ({t.source}); model median {predicted[t.metric].median():,.3g}. {t.note}"
+        lines += [f"- {t.name}: {t.value:,.3g} ({t.source}); model median {predicted[t.key].median():,.3g}. {t.note}"
                   for t in context]
     lines += [
         "",

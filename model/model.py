@@ -20,13 +20,18 @@ from .people import (
     ACTIVE, DRR, DRUG_USE, EVER_TESTED, IDENTIFIED, IN_CUSTODY, IN_TREATMENT, N_FREE, NEXT_UID, PRACTITIONER, PROBLEMATIC,
     RATE_TOTALS, REGION, SUPERVISED, UID, WAITING, Population, _take, _vacate,
 )
+from .processes.after_supervision import (
+    IN_TREATMENT_AFTER, PROBLEMATIC_AFTER, SCHEDULE_PARAMETERS, AfterSupervision, live, move_in,
+)
 from .processes.allocation import Allocation, allocate_rows, factors
 from .processes.courts import Courts, review
 from .processes.deaths import Deaths, die
 from .processes.drug_use import DrugUse, transitions
 from .processes.exits import Exits, leave
 from .processes.intake import Intake, arrivals, expected_arrivals
-from .processes.offending import FOLLOW_UP_WEEKS, RATE_PARAMETERS, Offending, foregone_in_custody, offend
+from .processes.offending import (
+    FOLLOW_UP_WEEKS, RATE_PARAMETERS, TREATMENT_OUTCOME_ROWS, TREATMENT_WINDOW_WEEKS, Offending, foregone_in_custody, offend,
+)
 from .processes.release import PrisonRelease
 from .processes.supervision import Supervision, identify_and_refer
 from .processes.testing import Testing, test
@@ -54,13 +59,18 @@ FLOWS = (
     "releases_in_treatment", "release_pickups", "release_retained_12w",
     "offences_acquisitive", "offences_acquisitive_drug_driven", "offences_other", "proven_reoffences",
     "offences_foregone_in_custody_acquisitive", "offences_foregone_in_custody_other",
-    "recalls", "breaches", "resentenced", "custody_receptions", "returns_from_custody",
+    "moved_after_supervision", "returns_on_new_order", "offences_acquisitive_after_supervision",
+    "offences_acquisitive_drug_driven_after_supervision", "offences_other_after_supervision",
+    "proven_reoffences_after_supervision", "treatment_completions_after_supervision",
+    "treatment_dropouts_after_supervision", "remissions_after_supervision", "relapses_after_supervision", "desistances",
+    "deaths_followed", "recalls", "breaches", "resentenced", "custody_receptions", "returns_from_custody",
     "deaths", "drug_deaths", "deaths_after_supervision", "drug_deaths_after_supervision",
     "remissions", "relapses", "practitioners_hired", "practitioners_trained",
 )
 STOCKS = (
     "supervised", "drug_need", "identified", "known_users", "known_users_ever_tested", "in_treatment",
-    "waiting_list", "on_drr", "followed_up", "in_custody", "practitioners", "caseload_mean", "caseload_max",
+    "waiting_list", "on_drr", "followed_up", "after_supervision", "in_treatment_after_supervision",
+    "problematic_after_supervision", "in_custody", "practitioners", "caseload_mean", "caseload_max",
     "caseload_over_cap", "caseload_over_70", "treatment_places",
 )
 
@@ -80,6 +90,9 @@ class ProbationModel(mesa.Model):
     7. offending, proven reoffending, breach and recall;
     8. deaths;
     9. exits: orders end, recall, breach, death;
+    10. after supervision: the lives of people whose supervision and follow-up have ended
+        (treatment under way, drug use, offending, desistance, death), some of whom come
+        back on new court orders (run first, so that they join the week's court starts);
 
     then records the week (what it costs is priced from the record by the appraisal:
     :mod:`model.appraisal.costs`). The nine run as one compiled call (:func:`_week`,
@@ -136,6 +149,7 @@ class ProbationModel(mesa.Model):
         self.tally: defaultdict[str, int] = defaultdict(int)  # what Python counts in the week: see PYTHON_FLOWS
         self._cohort_starts = np.zeros(0, dtype=np.int64)
         self._cohort_reoffenders = np.zeros(0, dtype=np.int64)
+        self._treatment_outcomes = np.zeros((TREATMENT_OUTCOME_ROWS, 0), dtype=np.int64)  # by week treatment started
         self.people = Population(capacity=int(self.p.supervised_initial * self.scale * CAPACITY_HEADROOM) + 64)
 
         self.intake = Intake(self)
@@ -149,14 +163,15 @@ class ProbationModel(mesa.Model):
         self.offending = Offending(self)
         self.deaths = Deaths(self)
         self.exits = Exits(self)
+        self.after = AfterSupervision(self)
         self.processes = (
             self.intake, self.courts, self.release, self.allocation, self.supervision, self.treatment,
-            self.testing, self.drug_use, self.offending, self.deaths, self.exits,
+            self.testing, self.drug_use, self.offending, self.deaths, self.exits, self.after,
         )
         streams = (
             self.intake.chance, self.courts.chance, self.release.chance, self.allocation.chance, self.supervision.chance,
             self.treatment.chance, self.testing.chance, self.drug_use.chance, self.offending.chance,
-            self.offending.schedule, self.offending.compliance, self.deaths.chance, self.exits.chance,
+            self.offending.schedule, self.offending.compliance, self.deaths.chance, self.exits.chance, self.after.chance,
         )
         self._stream_bases = np.array([chance.base for chance in streams], dtype=np.uint64)  # at the *_STREAM positions
 
@@ -184,16 +199,19 @@ class ProbationModel(mesa.Model):
         self._new_week_of_random_numbers()
         self._apply_levers()
         self.allocation.prepare_week()
-        people, allocation, treatment = self.people, self.allocation, self.treatment
+        people, allocation, treatment, after = self.people, self.allocation, self.treatment, self.after
         people.reserve(_rows_to_spare(sum(expected_arrivals(self.scale, self.p))))
+        after.make_room()
+        followed = after.followed
         draws = self.intake.week_draws()
         while True:
             short, counts, values, rates = _week(
                 people.arrays, people.free_rows, people.counters, people._resets, people.row_of_uid, *draws,
                 self.intake.region_cumulative, self.same_provider, self.caseload, allocation.employed,
                 allocation.staff_by_region(), allocation.region_of, allocation.trained, treatment.places(), treatment.quality(),
-                self._cohort_array("_cohort_starts"), self._cohort_array("_cohort_reoffenders"),
-                self._stream_bases, self.week, self.p.record,
+                self._cohort_array("_cohort_starts"), self._cohort_array("_cohort_reoffenders"), self._outcome_cohorts(),
+                (followed.free_rows, followed.counters, followed.arrays), tuple(zip(people.blocks, followed.blocks)),
+                tuple(zip(followed.blocks, people.blocks)), after.tallies, self._stream_bases, self.week, self.p.record,
             )
             if not short:
                 break
@@ -238,10 +256,13 @@ class ProbationModel(mesa.Model):
         for lever in active:
             params = lever.apply(params)
         rates_change = any(params[name] != self.p[name] for name in RATE_PARAMETERS)
+        after_changes = rates_change or any(params[name] != self.p[name] for name in SCHEDULE_PARAMETERS)
         self.p = params
         self.active_levers = active
         if rates_change:
             self.offending.reschedule(np.flatnonzero(self.people.active))
+        if after_changes:
+            self.after.reschedule_everyone()
 
     # ------------------------------------------------------------------ records
     def _week_record(self, counts: np.ndarray, values: np.ndarray, rates: np.ndarray) -> dict[str, float]:
@@ -249,7 +270,8 @@ class ProbationModel(mesa.Model):
         record = dict.fromkeys(PYTHON_FLOWS, 0)
         record.update(zip(WEEK_COUNTS, counts.tolist()))
         record.update(zip(WEEK_VALUES, values.tolist()))
-        self.offending.add_unproven(record, rates)
+        self.offending.add_unproven(record, rates[:3])
+        self.offending.add_after_supervision(record, rates[3:])
         for name, n in self.tally.items():  # counted in Python this week (workforce changes)
             record[name] += n
         record["treatment_places"] = int(self.treatment.places().sum())
@@ -262,12 +284,30 @@ class ProbationModel(mesa.Model):
         setattr(self, name, array)
         return array
 
+    def _outcome_cohorts(self) -> np.ndarray:
+        """Treatments that ended, and those with a reoffence within two years, by the week
+        they started (see :data:`model.processes.offending.TREATMENT_OUTCOME_ROWS`), long
+        enough for treatments started up to this week."""
+        weeks = max(self.week, 0) + 1
+        held = self._treatment_outcomes.shape[1]
+        if held < weeks:
+            grown = np.zeros((TREATMENT_OUTCOME_ROWS, max(weeks, 2 * held)), dtype=np.int64)
+            grown[:, :held] = self._treatment_outcomes
+            self._treatment_outcomes = grown
+        return self._treatment_outcomes
+
     def cohort_reoffending(self) -> pd.DataFrame:
         """One-year proven reoffending rate of each yearly cohort of starts (MoJ definition).
 
         A cohort is everyone starting an order or licence in a model year; the rate is the
         share with a proven reoffence committed within 52 weeks of their start. ``complete``
         is False while some of the cohort's year is still to run.
+
+        Beside it, the treatments started in each year (by anyone the model follows) that
+        ended in drop-out or completion, and of those the ones whose person had a proven
+        reoffence within two years of the start (MoJ and PHE 2017's comparison:
+        :data:`TREATMENT_COHORT_COLUMNS`); ``treatment_complete`` once two years have passed
+        since the year's last start.
         """
         n = max(self.week, 0)
         years = np.arange(n) // 52
@@ -278,20 +318,31 @@ class ProbationModel(mesa.Model):
         with np.errstate(divide="ignore", invalid="ignore"):
             rate = np.where(starts > 0, reoffenders / np.maximum(starts, 1), np.nan)
         complete = (year + 1) * 52 + FOLLOW_UP_WEEKS <= self.week
-        return pd.DataFrame({"year": year, "starts": starts, "reoffenders": reoffenders, "rate": rate, "complete": complete})
+        treated = {
+            name: np.bincount(years, weights=self._outcome_cohorts()[row, :n], minlength=n_years).astype(np.int64)
+            for row, name in enumerate(TREATMENT_COHORT_COLUMNS)
+        }
+        return pd.DataFrame({
+            "year": year, "starts": starts, "reoffenders": reoffenders, "rate": rate, "complete": complete, **treated,
+            "treatment_complete": (year + 1) * 52 + TREATMENT_WINDOW_WEEKS <= self.week,
+        })
 
+
+# Treatments by how they ended, and with a reoffence within two years of their start (rows of
+# ProbationModel._treatment_outcomes: see model.processes.offending.TREATMENT_OUTCOME_ROWS).
+TREATMENT_COHORT_COLUMNS = ("treatments_dropped_out", "treatments_completed", "dropped_out_reoffended", "completed_reoffended")
 
 # The random streams the compiled week uses, by position in ProbationModel._stream_bases.
 (
     INTAKE_STREAM, COURTS_STREAM, RELEASE_STREAM, ALLOCATION_STREAM, SUPERVISION_STREAM, TREATMENT_STREAM, TESTING_STREAM,
-    DRUG_USE_STREAM, OFFENDING_STREAM, SCHEDULE_STREAM, COMPLIANCE_STREAM, DEATHS_STREAM, EXITS_STREAM,
-) = range(13)
+    DRUG_USE_STREAM, OFFENDING_STREAM, SCHEDULE_STREAM, COMPLIANCE_STREAM, DEATHS_STREAM, EXITS_STREAM, AFTER_STREAM,
+) = range(14)
 KERNEL_CALLS = 2**32  # the compiled week numbers its calls from here, clear of calls made from Python that week
 CAPACITY_HEADROOM = 1.3  # rows to start with, per person in the starting caseload (they grow when needed)
 
 PEOPLE_STOCKS = (
     "supervised", "drug_need", "identified", "known_users", "known_users_ever_tested", "in_treatment", "waiting_list",
-    "on_drr", "in_custody", "followed_up",
+    "on_drr", "in_custody", "followed_up", "in_treatment_after_supervision",
 )
 
 
@@ -310,6 +361,7 @@ def _count_stocks(
 ):  # pragma: no cover - compiled
     """Counts of :data:`PEOPLE_STOCKS` in one pass over everyone (see :mod:`model.passes`)."""
     n_supervised = need = n_identified = known = known_tested = treated = n_waiting = on_drr = custody = community = 0
+    treated_after = 0
     for i in numba.prange(active.size):
         s = supervised[i]
         user = s & (drug_use[i] == PROBLEMATIC)
@@ -318,12 +370,16 @@ def _count_stocks(
         n_identified += s & identified[i]
         known += user & identified[i]
         known_tested += user & identified[i] & ever_tested[i]
-        treated += in_treatment[i]
+        treated += s & in_treatment[i]
+        treated_after += ~s & in_treatment[i]
         n_waiting += waiting[i]
         on_drr += s & drr[i]
         custody += in_custody[i]
         community += active[i] & ~in_custody[i]
-    return n_supervised, need, n_identified, known, known_tested, treated, n_waiting, on_drr, custody, community - n_supervised
+    return (
+        n_supervised, need, n_identified, known, known_tested, treated, n_waiting, on_drr, custody, community - n_supervised,
+        treated_after,
+    )
 
 
 STAFF_STOCKS = ("practitioners", "caseload_mean", "caseload_max", "caseload_over_cap", "caseload_over_70")
@@ -344,6 +400,11 @@ def _staff_stocks(caseload, employed, cap):  # pragma: no cover - compiled
     return staff, total / staff if staff else 0.0, largest, over_cap, over_70
 
 
+# What the week of the people followed after supervision counts (model.processes.after_supervision.live).
+AFTER_COUNTS = (
+    "treatment_completions_after_supervision", "treatment_dropouts_after_supervision", "remissions_after_supervision",
+    "relapses_after_supervision", "desistances",
+)
 # What the compiled week returns: counts (whole numbers) and values, in this order (offences
 # so far the proven ones); then what Python adds: offences never proven
 # (Offending.add_unproven) and workforce changes.
@@ -354,23 +415,30 @@ WEEK_COUNTS = (
     "waiting_give_ups", "drr_completions", "drr_revocations", "tests", "positive_tests", "remissions", "relapses",
     "offences_acquisitive", "offences_other", "proven_reoffences", "deaths", "drug_deaths", "deaths_after_supervision",
     "drug_deaths_after_supervision", "breaches", "resentenced", "exits", "orders_ended", "drr_ended_early", "recalls",
-    "custody_receptions", "treatment_ended_by_exit", "waiting_ended_by_exit",
-    *PEOPLE_STOCKS, STAFF_STOCKS[0], *STAFF_STOCKS[2:],
+    "custody_receptions", "treatment_ended_by_exit", "waiting_ended_by_exit", *AFTER_COUNTS, "deaths_followed", "returns_on_new_order",
+    "moved_after_supervision", *PEOPLE_STOCKS, "after_supervision", "problematic_after_supervision", STAFF_STOCKS[0],
+    *STAFF_STOCKS[2:],
 )
 WEEK_VALUES = (STAFF_STOCKS[1], "offences_foregone_in_custody_acquisitive", "offences_foregone_in_custody_other")
-PYTHON_FLOWS = ("practitioners_hired", "practitioners_trained")
+PYTHON_FLOWS = (
+    "practitioners_hired", "practitioners_trained", "offences_acquisitive_after_supervision", "offences_other_after_supervision",
+    "proven_reoffences_after_supervision",
+)
 
 
 @numba.njit(cache=True, nogil=True)
 def _week(
     people, free_rows, counters, resets, row_of_uid, n_court, n_release, u, length_gamma, risk_gamma, region_cumulative,
     same_provider, caseload, employed, staff, region_of, trained, places, quality, cohort_starts, cohort_reoffenders,
-    stream_bases, week, P,
+    treatment_outcomes, followed, pairs_out, pairs_back, tallies, stream_bases, week, P,
 ):  # pragma: no cover - compiled
     """One week of the nine processes, in order, compiled as one call (see
     :meth:`ProbationModel.step`), then the rows of people who left are freed and the stocks
     counted. ``n_court`` to ``risk_gamma`` are the week's new people and their random numbers
-    (:meth:`model.processes.intake.Intake.week_draws`). Returns 0 and the :data:`WEEK_COUNTS` and
+    (:meth:`model.processes.intake.Intake.week_draws`); ``followed`` is the population
+    followed after supervision (its free rows, counters and columns) and ``pairs_out`` and
+    ``pairs_back`` the blocks of the two populations, to copy people from the caseload's and
+    back. Returns 0 and the :data:`WEEK_COUNTS` and
     :data:`WEEK_VALUES` (offences counted are the proven ones so far) and the summed weekly
     offending rates for the offences never proven; or, having changed nothing, the number of
     new people when there are fewer free rows than that (the caller makes room and begins
@@ -383,13 +451,17 @@ def _week(
         o[k] = origin_of(stream_bases[k], week)
     first = KERNEL_CALLS
     schedule = o[SCHEDULE_STREAM]
+    # 10 after supervision (first, so that people brought back on new orders join this week's court starts)
+    returning, after = live(followed, row_of_uid, tallies, treatment_outcomes, o[AFTER_STREAM], quality, week, P)
+    returning = returning[: min(returning.size, n_court)]
+    after_rates = followed[2][RATE_TOTALS].copy()  # for their offences never proven
     # 1 intake from court and prison (courts' stream calls 1-4, release 1-7)
     new = _take(n, free_rows, counters, resets, people[UID], people[ACTIVE], row_of_uid)
     if week >= 0:
         cohort_starts[week] += n
     arrived, returns, sentenced, continuity = arrivals(
         people, new, n_court, False, u, length_gamma, risk_gamma, region_cumulative, same_provider, o[COURTS_STREAM], first,
-        o[RELEASE_STREAM], first, salt_of(schedule, first + 1), week, P,
+        o[RELEASE_STREAM], first, salt_of(schedule, first + 1), followed, returning, pairs_back, row_of_uid, tallies, week, P,
     )
     # 2 allocation to practitioners, and their workload and skill factors
     allocate_rows(
@@ -401,7 +473,7 @@ def _week(
     identifications, referrals = identify_and_refer(people, skill, o[SUPERVISION_STREAM], first, week, P)
     # 4 treatment admission, drop-out and completion; then the courts' review of DRRs
     admitted, dropouts, completions, drr_starts, retained, give_ups = treat(
-        people, places, o[TREATMENT_STREAM], first, salt_of(schedule, first + 2), quality, week, P,
+        people, places, treatment_outcomes, o[TREATMENT_STREAM], first, salt_of(schedule, first + 2), quality, week, P,
     )
     drr_completions, drr_revocations = review(people, salt_of(o[COURTS_STREAM], first + 5), week, P)
     # 5 drug testing
@@ -409,22 +481,29 @@ def _week(
     # 6 drug use transitions
     changed, remissions = transitions(people, salt_of(o[DRUG_USE_STREAM], first + 1), salt_of(schedule, first + 3), week, P)
     # 7 offending, breach and recall
-    rates = people[RATE_TOTALS].copy()  # for the offences never proven (Offending.add_unproven)
+    rates = people[RATE_TOTALS].copy()  # for the offences never proven (Offending.add_unproven); and of those followed
     compliance_salt = salt_of(o[COMPLIANCE_STREAM], first + 1)
-    proven_acquisitive, proven, _ = offend(people, cohort_reoffenders, o[OFFENDING_STREAM], first, compliance_salt, week, P)
-    # 8 deaths
-    died = die(people, o[DEATHS_STREAM], first, week, P)
-    # 9 exits
-    removed, exited = leave(people, caseload, o[EXITS_STREAM], first, salt_of(schedule, first + 4), week, P)
-    _vacate(people, removed, row_of_uid, free_rows, counters)
+    proven_acquisitive, proven, _ = offend(
+        people, cohort_reoffenders, treatment_outcomes, o[OFFENDING_STREAM], first, compliance_salt, week, P,
+    )
+    # 8 deaths (of the people followed after supervision too)
+    deaths, drug_deaths, deaths_after, drug_deaths_after = die(people, o[DEATHS_STREAM], first, week, P)
+    # 9 exits, and people whose follow-up is over join those followed after supervision
+    removed, moving, exited = leave(people, caseload, o[EXITS_STREAM], first, salt_of(schedule, first + 4), week, P)
+    move_in(people, moving, followed, pairs_out, tallies, o[AFTER_STREAM], quality, week, P)
+    _vacate(people, np.concatenate((removed, moving)), row_of_uid, free_rows, counters)
     staff_stocks = _staff_stocks(caseload, employed, P[0].caseload_cap)
+    stocks = _stocks(people)
+    died = (deaths, drug_deaths, deaths_after + after[5], drug_deaths_after + after[6])
     counts = np.array((
         n_court, n_release, n + returns, returns, *sentenced, *continuity, identifications, referrals + referrals_after_test,
         admitted + continuity[1], dropouts, completions, drr_starts, retained, give_ups, drr_completions, drr_revocations,
         tests, positive, remissions, changed - remissions, proven_acquisitive, proven - proven_acquisitive, proven, *died,
-        *exited, *_stocks(people), staff_stocks[0], staff_stocks[2], staff_stocks[3], staff_stocks[4],
+        *exited[:7], exited[7] + after[7], exited[8], *after[:5], after[5], returning.size, moving.size, *stocks[:-1], stocks[-1] + tallies[IN_TREATMENT_AFTER],
+        followed[0].size - followed[1][N_FREE], tallies[PROBLEMATIC_AFTER],
+        staff_stocks[0], staff_stocks[2], staff_stocks[3], staff_stocks[4],
     ))
-    return 0, counts, np.array((staff_stocks[1], *foregone_in_custody(people, P))), rates
+    return 0, counts, np.array((staff_stocks[1], *foregone_in_custody(people, P))), np.concatenate((rates, after_rates))
 
 
 class WeeklyCollector(mesa.DataCollector):

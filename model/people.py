@@ -7,7 +7,9 @@ new entrant, so memory stays proportional to the caseload however long the run.
 A person is *active* while the model tracks them: while *supervised*; while *in custody*
 after a recall or a breach that ends in custody (they come back to supervision on
 release); and after their order ends, until 52 weeks after its start, for the Ministry of
-Justice one-year proven reoffending measure (the follow-up period).
+Justice one-year proven reoffending measure (the follow-up period). After that, people are
+followed for the rest of the run in a population of their own, with the same columns
+(:mod:`model.processes.after_supervision`), until they die or come back on a new order.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ NO_USE, NONPROBLEMATIC, PROBLEMATIC = 0, 1, 2
 
 # how a prison leaver treated in custody was handed over to community treatment
 NO_HANDOVER, APPOINTMENT, SAME_PROVIDER = 0, 1, 2
+
+# how a person's last treatment ended: under way (or ended by custody or death), dropped out, completed
+UNDER_WAY, DROPPED_OUT, COMPLETED = 0, 1, 2
 
 # why a person leaves this week (set by a process, acted on by the exit process)
 STAYS, ORDER_ENDS, RECALLED, BREACHED, DIED, FOLLOW_UP_ENDS = 0, 1, 2, 3, 4, 5
@@ -72,6 +77,16 @@ FIELDS: dict[str, tuple[type, object]] = {
     "next_proven_offence": (np.float64, np.inf),
     "reoffended": (np.bool_, False),
     "leaving": (np.int8, STAYS),
+    # how the last treatment ended, and any proven reoffence within two years of its start (MoJ/PHE 2017's measure)
+    "treatment_outcome": (np.int8, 0),  # see UNDER_WAY
+    "reoffended_since_treatment_start": (np.bool_, False),
+    # after supervision (model.processes.after_supervision): the week of each next event
+    "death_week": (np.int32, NEVER),
+    "use_week": (np.int32, NEVER),
+    "treatment_week": (np.int32, NEVER),
+    "desist_week": (np.int32, NEVER),
+    "next_event": (np.int64, 2**30 - 1),  # the only int64 column: a block of its own, contiguous in any layout
+    "watched": (np.bool_, False),  # every proven offence is an event (within two years of a treatment start)
 }
 
 # Positions of the fields in Population.arrays, the tuple that compiled kernels take.
@@ -79,7 +94,8 @@ FIELDS: dict[str, tuple[type, object]] = {
     UID, ACTIVE, SUPERVISED, ROUTE, REGION, FEMALE, AGE, START_WEEK, END_WEEK, PRACTITIONER, DRUG_USE, OCU, SEVERITY, RISK,
     IDENTIFIED, WAITING, WAIT_SINCE, PRIORITY, IN_TREATMENT, TREATMENT_START, OST, OST_ARRANGED, DRR, DRR_END, EVER_TESTED,
     LAST_TEST, RELEASE_WEEK, RELEASED_IN_TREATMENT, PICKUP_WEEK, HANDOVER, NALOXONE, IN_CUSTODY, CUSTODY_UNTIL, RATE_ACQUISITIVE,
-    RATE_DRUG_DRIVEN, RATE_OTHER, NEXT_PROVEN_OFFENCE, REOFFENDED, LEAVING,
+    RATE_DRUG_DRIVEN, RATE_OTHER, NEXT_PROVEN_OFFENCE, REOFFENDED, LEAVING, TREATMENT_OUTCOME,
+    REOFFENDED_SINCE_TREATMENT_START, DEATH_WEEK, USE_WEEK, TREATMENT_WEEK, DESIST_WEEK, NEXT_EVENT, WATCHED,
 ) = range(len(FIELDS))
 RATE_TOTALS = len(FIELDS)  # Population.arrays ends with the summed rate_acquisitive, rate_drug_driven, rate_other
 MAX_UID = 2**31 - 1  # uids are int32, which halves what the weekly passes read
@@ -90,12 +106,18 @@ class Population:
     """The state of every person, stored column by column.
 
     Columns of the same type are the rows of one two-dimensional block (each column is a
-    contiguous view of its row), so that resetting new people's rows takes one operation
-    per type rather than one per field.
+    view of its row), so that resetting new people's rows takes one operation per type
+    rather than one per field. A block is stored field by field (each column contiguous,
+    for passes over everyone) or, ``by_person``, person by person (each person's fields of
+    a type side by side, for work that goes from person to person).
     """
 
-    def __init__(self, capacity: int = 1024):
+    def __init__(self, capacity: int = 1024, growth: float = 2.0, by_person: bool = False):
         self.capacity = 0
+        self.growth = growth  # capacity grows to this multiple when full (people followed after supervision: less)
+        # Each block's layout: one field after another (the caseload's, for passes over everyone), or
+        # one person after another (those followed after supervision, whose work is person by person).
+        self.order = "F" if by_person else "C"
         self.counters = np.zeros(2, dtype=np.int64)  # free rows and the next uid (see N_FREE, NEXT_UID)
         self.free_rows = np.empty(0, dtype=np.int64)  # a stack: the first counters[N_FREE] are free
         self.row_of_uid = np.full(1024, -1, dtype=np.int64)  # -1: no longer in the model
@@ -106,13 +128,15 @@ class Population:
         self._defaults = {
             dtype: np.array([FIELDS[name][1] for name in names], dtype=dtype)[:, None] for dtype, names in self._columns.items()
         }
-        self._blocks = {dtype: np.empty((len(names), 0), dtype=dtype) for dtype, names in self._columns.items()}
+        self._blocks = {
+            dtype: np.empty((len(names), 0), dtype=dtype, order=self.order) for dtype, names in self._columns.items()
+        }
         self._grow(capacity)
 
     def _grow(self, minimum: int) -> None:
-        new_capacity = -(-max(minimum, 2 * self.capacity, 1024) // 64) * 64  # whole words of 8 flags: see rows_where
+        new_capacity = -(-max(minimum, int(self.growth * self.capacity), 1024) // 64) * 64  # whole words of 8 flags: see rows_where
         for dtype, names in self._columns.items():
-            block = np.empty((len(names), new_capacity), dtype=dtype)
+            block = np.empty((len(names), new_capacity), dtype=dtype, order=self.order)
             block[:] = self._defaults[dtype]
             block[:, : self.capacity] = self._blocks[dtype]
             self._blocks[dtype] = block
@@ -140,6 +164,12 @@ class Population:
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self._bind_columns()
+
+    @property
+    def blocks(self) -> tuple[np.ndarray, ...]:
+        """The two-dimensional blocks, one per type, in the same order in every population
+        (to copy people between populations: :func:`copy_rows`)."""
+        return tuple(self._blocks[dtype] for dtype in self._columns)
 
     @property
     def next_uid(self) -> int:
@@ -194,9 +224,7 @@ def _take(n, free_rows, counters, blocks, uid, active, row_of_uid):  # pragma: n
     """Rows for ``n`` new people, taken from the top of the free stack (the caller has made
     room: :meth:`Population.reserve`): every field at its default (``blocks`` holds a
     (block, defaults) pair per type), then the next uids, and active."""
-    top = counters[N_FREE]
-    idx = free_rows[top - n : top].copy()
-    counters[N_FREE] = top - n
+    idx = take_rows(n, free_rows, counters)
     for pair in literal_unroll(blocks):
         _reset(uid, idx, pair[0], pair[1])
     first_uid = counters[NEXT_UID]
@@ -218,6 +246,33 @@ def _reset(everyone, rows, block, defaults):  # pragma: no cover - compiled
         i = rows[j]
         for k in range(block.shape[0]):
             block[k, i] = defaults[k]
+
+
+@numba.njit(cache=True)
+def copy_rows(pairs, source_rows, target_rows):  # pragma: no cover - compiled
+    """Every field of the people in ``source_rows`` of one population into ``target_rows``
+    of another (``pairs`` holds a (source block, target block) pair per type)."""
+    for pair in literal_unroll(pairs):
+        _copy_block(pair[0][0], pair[0], pair[1], source_rows, target_rows)
+
+
+@every_core
+def _copy_block(everyone, source, target, source_rows, target_rows):  # pragma: no cover - compiled
+    """The work of :func:`copy_rows` for one block: the rows are scattered, so at full scale
+    two cores fetch them side by side; ``everyone`` is a column of the source, for its size
+    (see :mod:`model.passes`)."""
+    for j in numba.prange(source_rows.size):
+        for k in range(source.shape[0]):
+            target[k, target_rows[j]] = source[k, source_rows[j]]
+
+
+@numba.njit(cache=True)
+def take_rows(n, free_rows, counters):  # pragma: no cover - compiled
+    """``n`` free rows from the top of the free stack, their fields left as they are (for
+    people copied in whole: :func:`copy_rows`)."""
+    top = counters[N_FREE]
+    counters[N_FREE] = top - n
+    return free_rows[top - n : top].copy()
 
 
 @numba.njit(cache=True)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from .parameters import DATA_DIR, ParameterError
@@ -42,6 +43,20 @@ def load_regions(path: Path | str = REGION_FILE) -> tuple[Region, ...]:
     if abs(total - 1) > 1e-6:
         raise ParameterError(f"{path}: caseload_share sums to {total:.4f}, not 1")
     return regions
+
+
+def apportion(amounts: np.ndarray) -> np.ndarray:
+    """Whole numbers (of places, of practitioners) for regions whose exact shares are
+    ``amounts``: the national total rounded, shared by largest remainder, so each region's
+    number is within one of its amount. Rounding region by region instead would change the
+    national total with the model's scale (at 1:20, about 14.4 practitioners a region all
+    round to 14, 3% too few)."""
+    amounts = np.asarray(amounts, dtype=float)
+    whole = np.floor(amounts).astype(np.int64)
+    left = int(np.rint(amounts.sum())) - int(whole.sum())
+    if left > 0:
+        whole[np.argsort(-(amounts - whole), kind="stable")[:left]] += 1
+    return whole
 
 
 @cache

@@ -50,7 +50,7 @@ def _splitmix64(z: np.uint64) -> np.uint64:
 def draw(uid: int, salt: np.uint64) -> float:
     """The uniform number in [0, 1) of person ``uid`` for the call keyed by ``salt``: the
     same number wherever and in whatever order the kernels ask for it."""
-    return float(_splitmix64(np.uint64(uid) ^ salt) >> _U11) * _TO_UNIT
+    return float(_splitmix64(np.uint64(uid) ^ np.uint64(salt)) >> _U11) * _TO_UNIT  # a salt from Python is an int
 
 
 @numba.njit(cache=True)
@@ -64,7 +64,7 @@ def origin_of(base: np.uint64, week: int) -> np.uint64:
 def salt_of(origin: np.uint64, call: int) -> np.uint64:
     """The salt of call number ``call`` of a stream whose week starts at ``origin``
     (:attr:`Chance.origin`), for kernels that make several calls in one go."""
-    return _splitmix64(origin + np.uint64(call))
+    return _splitmix64(np.uint64(origin) + np.uint64(call))
 
 
 @numba.njit(cache=True)

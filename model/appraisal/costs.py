@@ -3,10 +3,12 @@
 The simulation counts what happened and what was in use each week (places, staff, tests,
 people in custody, offences, deaths); this module prices a run's weekly frame with the
 unit costs of its parameter set. Cost lines: treatment delivered (people in treatment at
-the week's end, a place-week each, at the unit cost of a treatment place), testing (tests
-done), staff (practitioners employed, pre-sentence reports, one-off training), custody
-(people in prison after recall or breach), crime (offences by type at Home Office unit
-costs), deaths (valued only when ``unit_cost_drug_death`` is set) and programmes (the
+the week's end, a place-week each, at the unit cost of a treatment place; apart, the
+treatment of people whose supervision has ended), testing (tests done), staff
+(practitioners employed, pre-sentence reports, one-off training), custody (people in
+prison after recall or breach), crime (offences by type at Home Office unit costs, of
+everyone the model follows: ``cost_crime_after_supervision`` is the part committed after
+supervision and its follow-up year), deaths (valued only when ``unit_cost_drug_death`` is set) and programmes (the
 stated yearly cost of active policy levers that buy nothing the model prices itself), also
 split by payer.
 
@@ -27,8 +29,8 @@ import numpy as np
 import pandas as pd
 
 COST_LINES = (
-    "cost_treatment", "cost_testing", "cost_staff", "cost_custody",
-    "cost_crime", "cost_crime_acquisitive", "cost_crime_other", "cost_deaths",
+    "cost_treatment", "cost_treatment_after_supervision", "cost_testing", "cost_staff", "cost_custody",
+    "cost_crime", "cost_crime_acquisitive", "cost_crime_other", "cost_crime_after_supervision", "cost_deaths",
     "cost_programmes", "cost_programmes_probation", "cost_programmes_health",
 )
 MEMO_LINES = (
@@ -61,6 +63,7 @@ def weekly_costs(
     costs = dict.fromkeys(COST_LINES + MEMO_LINES, np.zeros(len(frame)))
     place_week = p["cost_treatment_place_per_year"] / 52
     costs["cost_treatment"] = count("in_treatment") * place_week
+    costs["cost_treatment_after_supervision"] = count("in_treatment_after_supervision") * place_week
     costs["treatment_capacity_other_clients"] = np.maximum(count("treatment_places") - count("in_treatment"), 0) * place_week
     training = count("practitioners_trained") * p["cost_training_per_practitioner"]
     costs["cost_staff"] = count("practitioners") * p["cost_practitioner_per_year"] / 52 + (
@@ -68,8 +71,11 @@ def weekly_costs(
     )
     costs["cost_testing"] = count("tests") * p["cost_test"]
     costs["cost_custody"] = count("in_custody") * p["cost_prison_per_year"] / 52
-    costs["cost_crime_acquisitive"] = count("offences_acquisitive") * p["unit_cost_acquisitive"]
-    costs["cost_crime_other"] = count("offences_other") * p["unit_cost_other"]
+    acquisitive_after = count("offences_acquisitive_after_supervision") * p["unit_cost_acquisitive"]
+    other_after = count("offences_other_after_supervision") * p["unit_cost_other"]
+    costs["cost_crime_after_supervision"] = acquisitive_after + other_after
+    costs["cost_crime_acquisitive"] = count("offences_acquisitive") * p["unit_cost_acquisitive"] + acquisitive_after
+    costs["cost_crime_other"] = count("offences_other") * p["unit_cost_other"] + other_after
     costs["cost_crime"] = costs["cost_crime_acquisitive"] + costs["cost_crime_other"]
     costs["cost_deaths"] = (count("drug_deaths") + count("drug_deaths_after_supervision")) * p["unit_cost_drug_death"]
     costs["cost_crime_foregone_in_custody"] = (

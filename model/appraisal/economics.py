@@ -5,8 +5,8 @@ Flows over the run are discounted weekly at the Green Book rate (3.5% a year) to
 values. Costs are split by payer: probation (staff, testing, reports, probation
 programmes), health (treatment delivered to people on probation, and health programmes)
 and custody (prison after recall or breach). Benefits are crime costs averted (Home Office
-unit costs of crime, by offence type) and, if ``unit_cost_drug_death`` is set, deaths
-averted. Crime averted is split by route: through custody (people held after recall or
+unit costs of crime, by offence type, of everyone the model follows, during supervision
+and after it) and, if ``unit_cost_drug_death`` is set, deaths averted. Crime averted is split by route: through custody (people held after recall or
 breach do not offend: the change in the crime they would have committed outside) and
 through treatment and recovery (the rest). Memo lines, neither cost nor benefit: the
 levers' nominal budget and funded treatment capacity that serves other clients.
@@ -50,18 +50,20 @@ BASELINE = "baseline"
 
 PAYER_COLUMNS = {
     "probation": ("cost_staff", "cost_testing", "cost_programmes_probation"),
-    "health": ("cost_treatment", "cost_programmes_health"),
+    "health": ("cost_treatment", "cost_treatment_after_supervision", "cost_programmes_health"),
     "custody": ("cost_custody",),
 }
 TOTALS = (  # flows summed over the run (national)
     "identifications", "referrals", "tests", "positive_tests", "treatment_starts", "treatment_completions",
     "treatment_dropouts", "drrs_issued", "drr_completions", "releases_in_treatment", "release_pickups",
     "release_retained_12w", "proven_reoffences", "offences_acquisitive", "offences_other", "recalls", "breaches",
-    "custody_receptions",
+    "custody_receptions", "proven_reoffences_after_supervision", "offences_acquisitive_after_supervision",
+    "offences_other_after_supervision", "returns_on_new_order", "treatment_completions_after_supervision",
+    "treatment_dropouts_after_supervision",
 )
 MEANS = (
     "supervised", "drug_need", "identified", "in_treatment", "waiting_list", "in_custody", "caseload_mean", "caseload_max",
-    "practitioners", "treatment_places",
+    "practitioners", "treatment_places", "after_supervision", "in_treatment_after_supervision",
 )
 
 # Columns of the outcome table that are already paired differences from the baseline (the
@@ -70,7 +72,8 @@ PAIRED_MEASURES = (
     "reoffences_averted", "offences_averted", "deaths_averted", "pv_net_cost",
     *(f"pv_net_cost_{payer}" for payer in PAYER_COLUMNS),
     "pv_crime_averted_acquisitive", "pv_crime_averted_other", "pv_crime_averted_custody",
-    "pv_crime_averted_treatment_recovery", "offences_averted_custody", "pv_benefits", "npv", "bcr",
+    "pv_crime_averted_treatment_recovery", "pv_crime_averted_after_supervision", "reoffences_averted_after_supervision",
+    "offences_averted_custody", "pv_benefits", "npv", "bcr",
     "cost_per_reoffence_averted",
 )
 
@@ -108,7 +111,8 @@ def run_outcomes(result: RunResult, discount_rate: float) -> dict[str, float]:
         out[f"pv_cost_{payer}"] = sum(pv(c) for c in columns)
     out["pv_public_cost"] = out["pv_cost_probation"] + out["pv_cost_health"] + out["pv_cost_custody"]
     for name in (
-        "cost_treatment", "cost_crime", "cost_crime_acquisitive", "cost_crime_other", "cost_deaths", "cost_crime_foregone_in_custody",
+        "cost_treatment", "cost_treatment_after_supervision", "cost_crime", "cost_crime_acquisitive", "cost_crime_other",
+        "cost_crime_after_supervision", "cost_deaths", "cost_crime_foregone_in_custody",
         "budget_nominal", "budget_other_clients", "treatment_capacity_other_clients",
     ):
         out[f"pv_{name}"] = pv(name)
@@ -139,8 +143,11 @@ def outcome_table(results: Iterable[RunResult], discount_rate: float) -> pd.Data
     difference = (values - base.reshape(values.shape)).T  # NumPy, not pandas: SA makes a table per evaluation
     diff = dict(zip(names, difference))
     measures = {
-        "reoffences_averted": -diff["total_proven_reoffences"],
-        "offences_averted": -(diff["total_offences_acquisitive"] + diff["total_offences_other"]),
+        "reoffences_averted": -(diff["total_proven_reoffences"] + diff["total_proven_reoffences_after_supervision"]),
+        "offences_averted": -(
+            diff["total_offences_acquisitive"] + diff["total_offences_other"] + diff["total_offences_acquisitive_after_supervision"]
+            + diff["total_offences_other_after_supervision"]
+        ),
         "deaths_averted": -diff["total_drug_deaths"],
         "pv_net_cost": diff["pv_public_cost"],
         **{f"pv_net_cost_{payer}": diff[f"pv_cost_{payer}"] for payer in PAYER_COLUMNS},
@@ -148,6 +155,8 @@ def outcome_table(results: Iterable[RunResult], discount_rate: float) -> pd.Data
         "pv_crime_averted_other": -diff["pv_cost_crime_other"],
         "pv_crime_averted_custody": diff["pv_cost_crime_foregone_in_custody"],
         "pv_crime_averted_treatment_recovery": -(diff["pv_cost_crime"] + diff["pv_cost_crime_foregone_in_custody"]),
+        "pv_crime_averted_after_supervision": -diff["pv_cost_crime_after_supervision"],
+        "reoffences_averted_after_supervision": -diff["total_proven_reoffences_after_supervision"],
         "offences_averted_custody": diff["total_offences_foregone_in_custody"],
         "pv_benefits": -(diff["pv_cost_crime"] + diff["pv_cost_deaths"]),
     }

@@ -39,6 +39,9 @@ def run_metrics(frame: pd.DataFrame, cohorts: pd.DataFrame, scale: float, unit_c
     mean = frame.mean()
     per_year = lambda column: float(total[column] / years / scale)  # noqa: E731
     complete = cohorts[cohorts["complete"]]
+    treated = cohorts[cohorts["treatment_complete"]].sum()
+    completers_2y = ratio(treated["completed_reoffended"], treated["treatments_completed"])
+    dropouts_2y = ratio(treated["dropped_out_reoffended"], treated["treatments_dropped_out"])
     drr_outcomes = total["drr_completions"] + total["drr_revocations"] + total["drr_ended_early"]
     return {
         "supervised": float(mean["supervised"] / scale),
@@ -68,6 +71,11 @@ def run_metrics(frame: pd.DataFrame, cohorts: pd.DataFrame, scale: float, unit_c
         "deaths_per_year": per_year("deaths"),
         "offences_per_year": per_year("offences_acquisitive") + per_year("offences_other"),
         "proven_reoffences_per_year": per_year("proven_reoffences"),
+        "reoffending_completers_2y": completers_2y,
+        "reoffending_dropouts_2y": dropouts_2y,
+        "reoffending_gap_dropouts_completers": dropouts_2y - completers_2y,
+        "known_share_of_court_starts": ratio(total["returns_on_new_order"], total["court_starts"]),
+        "after_supervision": float(mean["after_supervision"] / scale),
     }
 
 

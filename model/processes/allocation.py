@@ -20,6 +20,7 @@ import numpy as np
 
 from ..agents import Practitioner
 from ..process import Process
+from ..regions import apportion
 from ..streams import draw
 
 
@@ -42,7 +43,7 @@ class Allocation(Process):
         m, p = self.model, self.model.p
         cases = p.supervised_initial * m.scale * m.region_shares
         wanted = cases / p.practitioner_mean_caseload * m.staffing_ratios + p.extra_practitioners * m.scale * m.region_shares
-        return np.maximum(np.rint(wanted), 1).astype(int)
+        return np.maximum(apportion(wanted), 1)
 
     def sync_workforce(self) -> None:
         """Hire or release practitioners to meet the targets; train to the trained share.

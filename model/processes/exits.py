@@ -4,9 +4,11 @@ A recalled person goes to custody, and so does a person whose breached court ord
 custody; both come back to supervision on release (:func:`back_on_licence`, run
 with intake), so enforcement removes offending only while people are inside. A person whose
 breached order does not end in custody is resentenced to a new community order and stays
-(with the same practitioner). People whose order ends less than 52 weeks after it started
-stay in the model, unsupervised, until the one-year reoffending window closes; everyone
-else who leaves frees their row.
+(with the same practitioner). People whose order ends stay, unsupervised, with any
+treatment under way, until the one-year reoffending window closes (and the weeks of raised
+risk after a release and of deterrence after a drug test are over); then they join the
+people followed after supervision (:mod:`model.processes.after_supervision`). The rows of
+people who die, or move to those followed, are freed.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from .drug_use import DETERRENCE_WEEKS
 from .offending import FOLLOW_UP_WEEKS, reschedule_rows
+from .treatment import EARLY_WEEKS
 from ..passes import every_core
 from ..people import (
     ACTIVE, BREACHED, COMMUNITY_ORDER, CUSTODY_UNTIL, DIED, DRR, END_WEEK, FOLLOW_UP_ENDS, IN_CUSTODY, IN_TREATMENT,
-    LEAVING, LICENCE, ORDER_ENDS, OST, PRACTITIONER, RECALLED, RELEASE_WEEK, ROUTE, START_WEEK, STAYS, SUPERVISED, UID,
-    WAITING, rows_where,
+    LAST_TEST, LEAVING, LICENCE, ORDER_ENDS, OST, PRACTITIONER, RECALLED, RELEASE_WEEK, ROUTE, START_WEEK, STAYS,
+    SUPERVISED, UID, WAITING, rows_where,
 )
 from ..process import Process
 from ..streams import draw, salt_of
@@ -59,16 +63,14 @@ def _custody_ends(in_custody, custody_until, week):  # pragma: no cover - compil
 
 
 @every_core
-def _leaving(active, supervised, in_custody, leaving, end_week, start_week, week):  # pragma: no cover - compiled
-    """Who leaves supervision or the model this week: those a process marked as leaving,
-    those whose order ends, and those whose one-year follow-up ends (one pass over
-    everyone: see :mod:`model.passes`)."""
+def _leaving(active, in_custody, leaving, end_week, week):  # pragma: no cover - compiled
+    """Who leaves supervision or the caseload's population this week: those a process
+    marked as leaving, and those in the community whose order, or follow-up after it,
+    ends (``end_week``: see :func:`_departures`); one pass over everyone: see
+    :mod:`model.passes`."""
     out = np.empty(active.size, dtype=np.bool_)
     for i in numba.prange(active.size):
-        stays = leaving[i] == STAYS
-        ends = supervised[i] & (end_week[i] <= week)
-        followed_up = ~supervised[i] & ~in_custody[i] & (start_week[i] <= week - (FOLLOW_UP_WEEKS - 1))
-        out[i] = active[i] & (~stays | ends | followed_up)
+        out[i] = active[i] & ((leaving[i] != STAYS) | (~in_custody[i] & (end_week[i] <= week)))
     return out
 
 
@@ -79,10 +81,11 @@ def leave(people, caseload, origin, first_call, schedule_salt, week, P):  # prag
     A breached order ends in custody with ``custody_after_breach`` (call ``first_call + 1``),
     otherwise the person is resentenced to a new community order and stays. Recalled and
     breached people go to custody for a geometric number of weeks (calls ``+ 2`` and
-    ``+ 3``), where they do not offend; people whose order ends inside the one-year window
-    stay to be followed up. Returns the rows leaving the model, and the counts of breaches,
-    resentences, exits, orders ended, DRRs ended early, recalls, custody receptions, and of
-    treatments and places on the waiting list ended by leaving supervision.
+    ``+ 3``), where they do not offend; people whose order ends stay to be followed up.
+    Returns the rows of people who died and of people whose follow-up is over (to be
+    followed after supervision), and the counts of breaches, resentences, exits, orders
+    ended, DRRs ended early, recalls, custody receptions, and of treatments ended by
+    custody or death and places on the waiting list ended by leaving supervision.
     """
     p = P[0]
     supervised, in_custody, leaving, uid = people[SUPERVISED], people[IN_CUSTODY], people[LEAVING], people[UID]
@@ -93,15 +96,17 @@ def leave(people, caseload, origin, first_call, schedule_salt, week, P):  # prag
     )
     log_stay_recall = np.log1p(-1.0 / max(p.custody_weeks_recall, 1.0))
     log_stay_breach = np.log1p(-1.0 / max(p.custody_weeks_breach, 1.0))
-    rows = rows_where(_leaving(people[ACTIVE], supervised, in_custody, leaving, end_week, start_week, week))
+    rows = rows_where(_leaving(people[ACTIVE], in_custody, leaving, end_week, week))
     path, freed, breached, exited, ended, drr_early, recalled, left_treatment, left_waiting = _departures(
         uid, rows, supervised, in_custody, leaving, drr, route, start_week, end_week, practitioner, custody_until,
-        people[WAITING], people[IN_TREATMENT], people[OST], breach_salt, recall_weeks_salt, breach_weeks_salt,
-        log_stay_recall, log_stay_breach, p.custody_after_breach, int(p.court_order_mean_weeks), week,
+        people[WAITING], people[IN_TREATMENT], people[OST], people[RELEASE_WEEK], people[LAST_TEST], breach_salt,
+        recall_weeks_salt, breach_weeks_salt, log_stay_recall, log_stay_breach, p.custody_after_breach,
+        int(p.court_order_mean_weeks), max(EARLY_WEEKS, int(p.dropout_after_release_weeks)), week,
     )
     to_custody = np.empty(rows.size, dtype=np.int64)
     removed = np.empty(rows.size, dtype=np.int64)
-    n_to_custody, n_removed = 0, 0
+    moving = np.empty(rows.size, dtype=np.int64)
+    n_to_custody, n_removed, n_moving = 0, 0, 0
     for k in range(rows.size):
         if freed[k] >= 0:
             caseload[freed[k]] -= 1
@@ -111,29 +116,35 @@ def leave(people, caseload, origin, first_call, schedule_salt, week, P):  # prag
         elif path[k] == OUT_OF_MODEL:
             removed[n_removed] = rows[k]
             n_removed += 1
+        elif path[k] == AFTER_SUPERVISION:
+            moving[n_moving] = rows[k]
+            n_moving += 1
     resentenced = int(np.sum(path == RESENTENCED))
     counts = (
         breached.sum(), resentenced, exited.sum(), ended.sum(), drr_early.sum(), recalled.sum(), n_to_custody,
         left_treatment.sum(), left_waiting.sum(),
     )
     reschedule_rows(people, to_custody[:n_to_custody], week, schedule_salt, P)  # no offending inside
-    return removed[:n_removed], counts
+    return removed[:n_removed], moving[:n_moving], counts
 
 
-RESENTENCED, TO_CUSTODY, OUT_OF_MODEL, FOLLOWED_UP = 0, 1, 2, 3  # where each person leaving goes (see leave)
+RESENTENCED, TO_CUSTODY, OUT_OF_MODEL, FOLLOWED_UP, AFTER_SUPERVISION = 0, 1, 2, 3, 4  # where each person leaving goes
 
 
 @every_core
 def _departures(
     uid, rows, supervised, in_custody, leaving, drr, route, start_week, end_week, practitioner, custody_until, waiting,
-    in_treatment, ost, breach_salt, recall_weeks_salt, breach_weeks_salt, log_stay_recall, log_stay_breach,
-    custody_after_breach, resentence_weeks, week,
+    in_treatment, ost, release_week, last_test, breach_salt, recall_weeks_salt, breach_weeks_salt, log_stay_recall,
+    log_stay_breach, custody_after_breach, resentence_weeks, settled, week,
 ):  # pragma: no cover - compiled
     """The work of :func:`leave` for each person in ``rows``: where they go (see the constants
     above) and their fields set accordingly; returns that, the practitioner each frees (or
     -1), and whether each was breached, exited supervision, ended their order, ended a DRR
-    early, was recalled, and left treatment or the waiting list. On every core at full scale: the rows are scattered (see
-    :mod:`model.passes`)."""
+    early, was recalled, and left treatment or the waiting list. A person whose order ends
+    is followed up until ``end_week``: the end of the one-year reoffending window, and at
+    least ``settled`` weeks after any release and :data:`DETERRENCE_WEEKS` after any drug
+    test (when the raised risks they bring are over). On every core at full scale: the rows
+    are scattered (see :mod:`model.passes`)."""
     n = rows.size
     path = np.empty(n, dtype=np.int8)
     freed = np.full(n, -1, dtype=np.int64)
@@ -163,13 +174,23 @@ def _departures(
         if supervised[i]:
             freed[k] = practitioner[i]
             practitioner[i] = -1
-        left_treatment[k], left_waiting[k] = in_treatment[i], waiting[i]
+        left_waiting[k] = waiting[i]
         supervised[i] = False
         drr[i] = False
         waiting[i] = False
+        leaving[i] = STAYS
+        if reason == ORDER_ENDS:
+            end_week[i] = max(
+                start_week[i] + FOLLOW_UP_WEEKS - 1, release_week[i] + settled, last_test[i] + DETERRENCE_WEEKS, week + 1,
+            )
+            path[k] = FOLLOWED_UP  # treatment under way goes on
+            continue
+        if reason == FOLLOW_UP_ENDS:
+            path[k] = AFTER_SUPERVISION
+            continue
+        left_treatment[k] = in_treatment[i]
         in_treatment[i] = False
         ost[i] = False
-        leaving[i] = STAYS
         if reason == RECALLED or breached_to_custody:
             recalled[k] = reason == RECALLED
             salt, log_stay = (recall_weeks_salt, log_stay_recall) if reason == RECALLED else (breach_weeks_salt, log_stay_breach)
@@ -177,9 +198,7 @@ def _departures(
             weeks = max(np.ceil(np.log1p(-draw(uid[i], salt)) / log_stay), 1.0)  # geometric, mean 1 / (1 - exp(log_stay))
             custody_until[i] = week + int(weeks)
             path[k] = TO_CUSTODY
-        elif not (reason == ORDER_ENDS and week - start_week[i] < FOLLOW_UP_WEEKS - 1):
+        else:
             leaving[i] = reason
             path[k] = OUT_OF_MODEL
-        else:
-            path[k] = FOLLOWED_UP
     return path, freed, breached, exited, ended, drr_early, recalled, left_treatment, left_waiting

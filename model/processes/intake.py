@@ -13,6 +13,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import numba
 import numpy as np
 
+from .after_supervision import bring_back
 from .courts import sentence
 from .exits import back_on_licence
 from .offending import reschedule_rows
@@ -110,10 +111,12 @@ class Intake(Process):
         n_court = rng.binomial(n, court_weeks / (court_weeks + licence_weeks))
         courts, release = m.courts.chance, m.release.chance
         new = self.people.add(n)  # before the columns are read: adding may grow them
+        followed = m.after.followed  # no one yet
         arrived, *_ = arrivals(
             self.people.arrays, new, n_court, True, *characteristics_draws(rng, n, True, p),
             self.region_cumulative, m.same_provider, courts.origin, courts.take(4), release.origin, release.take(RELEASE_CALLS),
-            m.offending.schedule.salt(), m.week, p.record,
+            m.offending.schedule.salt(), (followed.free_rows, followed.counters, followed.arrays), np.zeros(0, np.int64),
+            tuple(zip(followed.blocks, self.people.blocks)), self.people.row_of_uid, m.after.tallies, m.week, p.record,
         )
         m.allocation.allocate(arrived)
 
@@ -195,11 +198,14 @@ def characteristics_draws(rng: np.random.Generator, n: int, in_progress: bool, p
 @numba.njit(cache=True)
 def arrivals(
     people, new, n_court, in_progress, u, length_gamma, risk_gamma, region_cumulative, same_provider_region, courts_origin,
-    courts_first_call, release_origin, release_first_call, schedule_salt, week, P,
+    courts_first_call, release_origin, release_first_call, schedule_salt, followed, returning, pairs_back, row_of_uid,
+    tallies, week, P,
 ):  # pragma: no cover - compiled
     """Everyone arriving this week: people whose custody ends come back on licence; new
     people (rows ``new``: the first ``n_court`` on court orders, then licences) get their
-    characteristics, then sentencing (:func:`model.processes.courts.sentence`) or continuity at
+    characteristics, the first of the court orders going to people followed after
+    supervision who come back (rows ``returning`` of ``followed``:
+    :func:`model.processes.after_supervision.bring_back`), then sentencing (:func:`model.processes.courts.sentence`) or continuity at
     release (:func:`model.processes.release.arrange`); everyone's offending is scheduled. Returns the
     rows of everyone arriving, how many came back, the counts of pre-sentence reports,
     drug assessments, DRRs and DRRs referred to treatment, and of releases in treatment and
@@ -210,6 +216,7 @@ def arrivals(
         people[RELEASE_WEEK], people[DRUG_USE], people[OCU], people[SEVERITY], people[RISK],
         new, n_court, in_progress, u, length_gamma, risk_gamma, region_cumulative, week, P,
     )
+    bring_back(people, new[: returning.size], followed, returning, pairs_back, row_of_uid, tallies)
     sentenced = sentence(people, new[:n_court], courts_origin, courts_first_call, week, P)
     continuity = arrange(people, new[n_court:], release_origin, release_first_call, same_provider_region, week, P)
     arrived = np.concatenate((back, new))

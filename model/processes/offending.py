@@ -29,13 +29,14 @@ import numpy as np
 from ..passes import every_core
 from ..people import (
     BREACHED, DRUG_USE, IN_CUSTODY, IN_TREATMENT, LEAVING, LICENCE, NEXT_PROVEN_OFFENCE, OCU, PROBLEMATIC,
-    RATE_ACQUISITIVE, RATE_DRUG_DRIVEN, RATE_OTHER, RATE_TOTALS, RECALLED, REOFFENDED, RISK, ROUTE, SEVERITY, START_WEEK,
-    STAYS, SUPERVISED, UID, rows_where,
+    RATE_ACQUISITIVE, RATE_DRUG_DRIVEN, RATE_OTHER, RATE_TOTALS, RECALLED, REOFFENDED, REOFFENDED_SINCE_TREATMENT_START,
+    RISK, ROUTE, SEVERITY, START_WEEK, STAYS, SUPERVISED, TREATMENT_OUTCOME, TREATMENT_START, UID, UNDER_WAY, rows_where,
 )
 from ..process import Process
 from ..streams import Chance, draw, draw_exponential, salt_of
 
 FOLLOW_UP_WEEKS = 52  # Ministry of Justice one-year proven reoffending window
+TREATMENT_WINDOW_WEEKS = 104  # two years from the start of treatment: MoJ and PHE (2017)'s reoffending window
 # The parameters the stored rates are made of (see reschedule_rows): when a lever changes one,
 # everyone's rates are worked out again.
 RATE_PARAMETERS = (
@@ -60,12 +61,27 @@ class Offending(Process):
         generator for the week, at everyone's summed weekly rate (``rates``: acquisitive,
         drug-driven acquisitive and other, as :func:`offend` found them); and the expected
         number of acquisitive offences that were drug-driven."""
+        self._add_offences(record, rates, "", proven=False)
+
+    def add_after_supervision(self, record: dict[str, float], rates: np.ndarray) -> None:
+        """The week's offences of the people followed after supervision (``rates``: their
+        summed weekly rates), proven and never proven, each a Poisson draw (their proven
+        offences are events only where they matter to a person's story: see
+        :func:`model.processes.after_supervision.schedule`)."""
+        self._add_offences(record, rates, "_after_supervision", proven=True)
+
+    def _add_offences(self, record: dict[str, float], rates: np.ndarray, suffix: str, proven: bool) -> None:
         p, rng = self.model.p, self.rng
         acquisitive_rate, drug_driven_rate, other_rate = rates.tolist()
-        record["offences_acquisitive"] += int(rng.poisson(max(acquisitive_rate * (1 - p.proven_share_acquisitive), 0.0)))
-        record["offences_other"] += int(rng.poisson(max(other_rate * (1 - p.proven_share_other), 0.0)))
+        acquisitive, other = f"offences_acquisitive{suffix}", f"offences_other{suffix}"
+        for name, rate, share in ((acquisitive, acquisitive_rate, p.proven_share_acquisitive), (other, other_rate, p.proven_share_other)):
+            record[name] += int(rng.poisson(max(rate * (1 - share), 0.0)))
+            if proven:
+                n = int(rng.poisson(max(rate * share, 0.0)))
+                record[name] += n
+                record[f"proven_reoffences{suffix}"] += n
         drug_driven_share = drug_driven_rate / acquisitive_rate if acquisitive_rate > 0 else 0.0
-        record["offences_acquisitive_drug_driven"] = record["offences_acquisitive"] * drug_driven_share
+        record[f"offences_acquisitive_drug_driven{suffix}"] = record[acquisitive] * drug_driven_share
 
     def reschedule(self, idx: np.ndarray) -> None:
         """Store new rates for people whose state has changed; draw their next proven offence."""
@@ -73,14 +89,15 @@ class Offending(Process):
 
 
 @numba.njit(cache=True)
-def offend(people, cohort_reoffenders, origin, calls, compliance_salt, week, P):  # pragma: no cover - compiled
+def offend(people, cohort_reoffenders, treatment_outcomes, origin, calls, compliance_salt, week, P):  # pragma: no cover - compiled
     """This week's proven offences of everyone whose next one falls in the week, then
     non-compliance.
 
     Each proven offence is acquisitive with its share of the person's proven rate; the next
     one is drawn at the same rate until one falls after the week. A first reoffence within
-    the follow-up window is counted for the person's cohort (by start week); a proven
-    reoffence on licence may lead to recall. Non-compliance leads to recall (licence) or
+    the follow-up window is counted for the person's cohort (by start week), and a first
+    within two years of starting treatment for that treatment (:func:`reoffence_since_treatment`);
+    a proven reoffence on licence may lead to recall. Non-compliance leads to recall (licence) or
     breach (court order), more often for problematic users out of treatment. Returns the
     proven acquisitive and all proven offences, the stream's call count afterwards (calls
     ``calls + 2j + 1`` and ``+ 2`` key a person's j-th offence of the week, then one for
@@ -94,10 +111,11 @@ def offend(people, cohort_reoffenders, origin, calls, compliance_salt, week, P):
     due_this_week = np.empty(next_proven_offence.size, dtype=np.bool_)
     _before(due_this_week, next_proven_offence, week + 1)
     due = rows_where(due_this_week)
-    offences, acquisitive, first_in_cohort = _proven_offences(
-        uid, due, rate_acquisitive, rate_other, next_proven_offence, reoffended, start_week, origin, calls, week,
-        p.proven_share_acquisitive, p.proven_share_other,
+    offences, acquisitive, first_in_cohort, first_since_treatment = _proven_offences(
+        uid, due, rate_acquisitive, rate_other, next_proven_offence, reoffended, start_week, people[TREATMENT_START],
+        people[REOFFENDED_SINCE_TREATMENT_START], origin, calls, week, p.proven_share_acquisitive, p.proven_share_other,
     )
+    outcome = people[TREATMENT_OUTCOME]
     proven, proven_acquisitive, rounds = 0, 0, 0
     for j in range(due.size):
         proven += offences[j]
@@ -105,6 +123,8 @@ def offend(people, cohort_reoffenders, origin, calls, compliance_salt, week, P):
         rounds = max(rounds, offences[j])
         if first_in_cohort[j] >= 0:
             cohort_reoffenders[first_in_cohort[j]] += 1
+        if first_since_treatment[j] >= 0 and outcome[due[j]] != UNDER_WAY:
+            treatment_outcomes[outcome[due[j]] + 1, first_since_treatment[j]] += 1
     calls += 2 * rounds + 1
     recall_salt = salt_of(origin, calls)
     for i in due:
@@ -126,17 +146,19 @@ def offend(people, cohort_reoffenders, origin, calls, compliance_salt, week, P):
 
 @every_core
 def _proven_offences(
-    uid, due, rate_acquisitive, rate_other, next_proven_offence, reoffended, start_week, origin, calls, week,
-    share_acquisitive, share_other,
+    uid, due, rate_acquisitive, rate_other, next_proven_offence, reoffended, start_week, treatment_start,
+    reoffended_since_treatment_start, origin, calls, week, share_acquisitive, share_other,
 ):  # pragma: no cover - compiled
     """The proven offences in the week of each person in ``due`` (see :func:`offend`): how
-    many, how many acquisitive, and the start week of their cohort if this is their first
-    reoffence within the follow-up window (else -1); their next proven offence and
-    ``reoffended`` are updated. On every core at full scale: the rows are scattered (see
-    :mod:`model.passes`)."""
+    many, how many acquisitive, the start week of their cohort if this is their first
+    reoffence within the follow-up window (else -1), and the week their last treatment
+    started if this is their first within :data:`TREATMENT_WINDOW_WEEKS` of it (else -1);
+    their next proven offence and both flags are updated. On every core at full scale: the
+    rows are scattered (see :mod:`model.passes`)."""
     offences = np.empty(due.size, dtype=np.int64)
     acquisitive = np.zeros(due.size, dtype=np.int64)
     first_in_cohort = np.full(due.size, -1, dtype=np.int64)
+    first_since_treatment = np.full(due.size, -1, dtype=np.int64)
     for k in numba.prange(due.size):
         i = due[k]
         rate = rate_acquisitive[i] * share_acquisitive + rate_other[i] * share_other
@@ -155,7 +177,42 @@ def _proven_offences(
         if not reoffended[i] and 0 <= start_week[i] and within:
             first_in_cohort[k] = start_week[i]
         reoffended[i] |= within
-    return offences, acquisitive, first_in_cohort
+        started = treatment_start[i]
+        if not reoffended_since_treatment_start[i] and 0 <= started and week - started < TREATMENT_WINDOW_WEEKS:
+            first_since_treatment[k] = started
+            reoffended_since_treatment_start[i] = True
+    return offences, acquisitive, first_in_cohort, first_since_treatment
+
+
+# Reoffending by how treatment ended (the MoJ and PHE 2017 comparison): counts by the week
+# treatment started, in rows DROPPED_OUT - 1 and COMPLETED - 1 (treatments that ended so),
+# and DROPPED_OUT + 1 and COMPLETED + 1 (those with a proven reoffence within two years of the start).
+TREATMENT_OUTCOME_ROWS = 4
+
+
+@numba.njit(cache=True)
+def treatment_ended(people, i, outcome, outcomes):  # pragma: no cover - compiled
+    """Person ``i``'s treatment ended with ``outcome`` (DROPPED_OUT or COMPLETED): counted
+    for the week it started, with whether they have reoffended since."""
+    people[TREATMENT_OUTCOME][i] = outcome
+    start = people[TREATMENT_START][i]
+    if start >= 0:
+        outcomes[outcome - 1, start] += 1
+        outcomes[outcome + 1, start] += people[REOFFENDED_SINCE_TREATMENT_START][i]
+
+
+@numba.njit(cache=True)
+def reoffence_since_treatment(people, i, week, outcomes):  # pragma: no cover - compiled
+    """A proven reoffence of person ``i``: the first within :data:`TREATMENT_WINDOW_WEEKS` of
+    their last treatment's start is noted, and counted now if that treatment has ended
+    (else when it ends: :func:`treatment_ended`)."""
+    start = people[TREATMENT_START][i]
+    if people[REOFFENDED_SINCE_TREATMENT_START][i] or start < 0 or week - start >= TREATMENT_WINDOW_WEEKS:
+        return
+    people[REOFFENDED_SINCE_TREATMENT_START][i] = True
+    outcome = people[TREATMENT_OUTCOME][i]
+    if outcome != UNDER_WAY:
+        outcomes[outcome + 1, start] += 1
 
 
 @every_core

@@ -6,7 +6,9 @@ list as places free up, DRRs first, then in order of waiting time. A prison leav
 in custody and picked up on release does not queue: their treatment continues from the
 week of release (:func:`start_treatment`, called by :mod:`model.processes.release`), as
 continuity of care means, and occupies a place (so community referrals wait while the
-service is full). People in treatment may drop out (more often in the first 12 weeks, for
+service is full). When supervision ends, treatment under way goes on (community treatment
+is not tied to probation) but no longer takes one of the places funded for people on
+probation. People in treatment may drop out (more often in the first 12 weeks, for
 an opiate user without a substitution prescription, and for a prison leaver in the weeks
 after release, less so with the same provider in prison and community or an appointment
 arranged before release) or, after a minimum
@@ -20,13 +22,15 @@ import numba
 import numpy as np
 
 from ..agents import TreatmentService
-from .offending import reschedule_rows
+from .offending import reschedule_rows, treatment_ended
 from ..passes import every_core
 from ..people import (
     DRR, DRUG_USE, IDENTIFIED, IN_TREATMENT, NONPROBLEMATIC, OCU, OST, OST_ARRANGED, PICKUP_WEEK, PRIORITY, PROBLEMATIC,
-    APPOINTMENT, HANDOVER, REGION, RELEASE_WEEK, SAME_PROVIDER, TREATMENT_START, UID, WAIT_SINCE, WAITING, rows_where,
+    APPOINTMENT, COMPLETED, DROPPED_OUT, HANDOVER, REGION, RELEASE_WEEK, REOFFENDED_SINCE_TREATMENT_START, SAME_PROVIDER,
+    SUPERVISED, TREATMENT_OUTCOME, TREATMENT_START, UID, UNDER_WAY, WAIT_SINCE, WAITING, rows_where,
 )
 from ..process import Process
+from ..regions import apportion
 from ..streams import draw, salt_of
 
 EARLY_WEEKS = 12  # weeks of the early, high drop-out period; also the continuity follow-up
@@ -47,7 +51,7 @@ class Treatment(Process):
         """Funded places in each region this week (worked out again when the parameters change)."""
         m, p = self.model, self.model.p
         if self._places_for is not p:
-            self._places = np.rint(p.treatment_places * m.scale * m.region_shares).astype(np.int64)
+            self._places = apportion(p.treatment_places * m.scale * m.region_shares)
             for service, n in zip(self.services, self._places):
                 service.places = int(n)
             self._places_for = p
@@ -80,17 +84,20 @@ def start_treatment(people, i, ost_draw, week, P):  # pragma: no cover - compile
     people[WAITING][i] = False
     people[IN_TREATMENT][i] = True
     people[TREATMENT_START][i] = week
+    people[TREATMENT_OUTCOME][i] = UNDER_WAY
+    people[REOFFENDED_SINCE_TREATMENT_START][i] = False
     people[OST][i] = people[OCU][i] and (people[OST_ARRANGED][i] or ost_draw < P[0].ost_in_treatment)
     people[IDENTIFIED][i] = True
 
 
 @numba.njit(cache=True)
-def treat(people, places, origin, first_call, schedule_salt, quality, week, P):  # pragma: no cover - compiled
+def treat(people, places, outcomes, origin, first_call, schedule_salt, quality, week, P):  # pragma: no cover - compiled
     """One week of every service: people give up waiting (not DRRs); people in treatment
     who started before this week drop out or complete (one draw decides both); free places
     (funded places less everyone in treatment, prison leavers who continued at release
     included) are filled from the waiting list, priority first, then longest waiting (ties
-    by uid); offending is rescheduled for everyone who left or started. Calls ``first_call
+    by uid); offending is rescheduled for everyone who left or started, and each ending is
+    counted by how it ended in ``outcomes`` (:func:`model.processes.offending.treatment_ended`). Calls ``first_call
     + 1`` to ``+ 3`` of the stream key the three draws. Returns the week's counts of
     admissions from the waiting list, drop-outs, completions, DRR starts, prison leavers
     still in the treatment they continued at release 12 weeks on, and people who gave up
@@ -122,18 +129,20 @@ def treat(people, places, origin, first_call, schedule_salt, quality, week, P): 
     occupied = np.zeros(places.size, dtype=np.int64)
     changed = np.empty(treated.size + queue.size, dtype=np.int64)
     n_changed, dropouts, completions, retained = 0, 0, 0, 0
+    supervised = people[SUPERVISED]
     for j in range(treated.size):
+        i = treated[j]
         if outcome[j] == STAYS_IN:
-            occupied[service[j]] += 1
+            occupied[service[j]] += supervised[i]  # after supervision, treatment goes on outside probation's places
             retained += retained_now[j]
             continue
-        i = treated[j]
         dropouts += outcome[j] == DROPS_OUT
         completions += outcome[j] == COMPLETES
         if outcome[j] == COMPLETES and drug_use[i] == PROBLEMATIC:
             drug_use[i] = NONPROBLEMATIC
         in_treatment[i] = False
         ost[i] = False
+        treatment_ended(people, i, COMPLETED if outcome[j] == COMPLETES else DROPPED_OUT, outcomes)
         changed[n_changed] = i
         n_changed += 1
 

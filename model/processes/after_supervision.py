@@ -1,0 +1,358 @@
+"""Process 10: life after supervision.
+
+People whose order or licence has ended, and whose one-year follow-up is over, are followed
+for the rest of the run in a population of their own, with the same columns. They are not
+supervised (no practitioner, tests, breach or recall), but their lives go on: treatment
+under way continues until they complete it or drop out (in the community's services,
+outside the places funded for people on probation), problematic use remits and relapses,
+they offend (proven offences and all offences, costed as any), they may desist, and they
+die, of drug-related or other causes. A proven reoffence leads to a new court order with
+probability ``new_order_per_proven_reoffence``: the person comes back to probation as one of
+the week's court order starts, not a stranger (:func:`bring_back`, run with intake).
+
+The people followed soon outnumber the caseload several times over, and each one's chances
+change only when their state does. So their lives are simulated as events: each person
+carries the week of their next death, change of drug use, end of treatment and desistance,
+each the waiting time of the weekly chance the supervised population is given (geometric),
+and the time of their next proven offence (exponential, as in
+:mod:`model.processes.offending`); each week only the people with an event due are
+touched. The waiting time of a weekly draw is geometric and memoryless, so this has the
+distribution of a draw per person per week, with times drawn again whenever a chance
+changes (tested against a week-by-week simulation in ``tests/test_after_supervision.py``).
+Events of one person in the same week happen in the order of the weekly processes:
+treatment, drug use, offending, desistance, death.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from .offending import TREATMENT_WINDOW_WEEKS, _weekly_rates, reoffence_since_treatment, treatment_ended
+from ..passes import every_core
+from ..people import (
+    ACTIVE, DEATH_WEEK, DESIST_WEEK, DRUG_USE, END_WEEK, FEMALE, IN_TREATMENT, NALOXONE, NEXT_EVENT, NEXT_PROVEN_OFFENCE,
+    NONPROBLEMATIC, OCU, OST, PRACTITIONER, PROBLEMATIC, RATE_ACQUISITIVE, RATE_DRUG_DRIVEN, RATE_OTHER, RATE_TOTALS,
+    REOFFENDED, REOFFENDED_SINCE_TREATMENT_START, RISK, ROUTE, SEVERITY, START_WEEK, SUPERVISED, COMPLETED, DROPPED_OUT,
+    TREATMENT_START, TREATMENT_WEEK, UID, USE_WEEK, WATCHED, Population, _vacate, copy_rows,
+    rows_where, take_rows,
+)
+from ..process import Process
+from ..streams import draw, draw_exponential, salt_of
+from .treatment import EARLY_WEEKS
+
+LATER = 2**30 - 1  # the week of an event that will not happen (the default of next_event)
+IN_TREATMENT_AFTER, PROBLEMATIC_AFTER = 0, 1  # positions in AfterSupervision.tallies
+# Calls of the process's stream in a week: scheduling, then the events.
+DEATH_CALL, USE_CALL, TREATMENT_CALL, DESIST_CALL, OFFENCE_CALL = 1, 2, 3, 6, 7  # treatment: 3 to 5, one per period
+CAUSE_CALL, ENDING_CALL, RETURN_CALL, RESCHEDULE_CALL = 11, 12, 13, 99
+# The parameters the scheduled times depend on: when a lever changes one, everyone followed is scheduled again.
+SCHEDULE_PARAMETERS = (
+    "drug_death_per_year_problematic", "drug_death_rr_nonproblematic", "drug_death_rr_female", "ost_death_rr",
+    "naloxone_death_rr", "other_death_per_year", "remission_in_treatment_per_week", "remission_untreated_per_week",
+    "relapse_per_week", "dropout_early_per_week", "dropout_late_per_week", "dropout_no_ost_multiplier",
+    "completion_min_weeks", "completion_per_week", "desistance_per_year", "funding_quality_elasticity", "treatment_places",
+)
+
+
+class AfterSupervision(Process):
+    """The people followed after supervision (``followed``, a :class:`Population` of its own)
+    and counts of them kept up to date as they change (``tallies``: in treatment,
+    problematic users)."""
+
+    name = "after_supervision"
+    GROWTH = 1.25  # the followed population grows steadily: room in smaller steps than the caseload's
+
+    def __init__(self, model):
+        super().__init__(model)
+        self.followed = Population(capacity=1024, growth=self.GROWTH, by_person=True)
+        self.tallies = np.zeros(2, dtype=np.int64)
+
+    def make_room(self) -> None:
+        """Rows for everyone who could join this week: people out of supervision in the
+        community, whose follow-up may end."""
+        people = self.people
+        self.followed.reserve(int(np.count_nonzero(people.active & ~people.supervised & ~people.in_custody)))
+
+    def reschedule_everyone(self) -> None:
+        """Draw everyone's times again, from this week on (a lever changed a parameter they
+        depend on; this runs before the week's events)."""
+        m = self.model
+        rows = np.flatnonzero(self.followed.active)
+        redraw = np.full(rows.size, EVERYTHING, dtype=np.int8)
+        origin = np.uint64(salt_of(self.chance.origin, RESCHEDULE_CALL))  # apart from the week's own draws
+        schedule(self.followed.arrays, rows, redraw, origin, m.treatment.quality(), m.week - 1, m.p.record)
+
+
+@numba.njit(cache=True)
+def _weeks_until(u, chance):  # pragma: no cover - compiled
+    """The week (1, 2, ...) of the first success of weekly trials of ``chance``, from the
+    uniform number ``u`` (geometric); :data:`LATER` if it cannot happen."""
+    if chance <= 0.0:
+        return LATER
+    if chance >= 1.0:
+        return 1
+    return int(min(max(np.ceil(np.log1p(-u) / np.log1p(-chance)), 1.0), LATER))
+
+
+@numba.njit(cache=True)
+def _later(week, weeks):  # pragma: no cover - compiled
+    return LATER if weeks >= LATER - week else week + weeks
+
+
+@numba.njit(cache=True)
+def death_chances(use, severity, female, ost, naloxone, p):  # pragma: no cover - compiled
+    """Weekly chances of a drug-related death and of death from other causes in the
+    community, long after release (as :func:`model.processes.deaths.die`)."""
+    base = 1.0 if use == PROBLEMATIC else (p.drug_death_rr_nonproblematic if use == NONPROBLEMATIC else 0.0)
+    drug = p.drug_death_per_year_problematic / 52.0 * base * severity
+    drug *= p.drug_death_rr_female if female else 1.0
+    drug *= p.ost_death_rr if ost else 1.0
+    drug *= p.naloxone_death_rr if naloxone else 1.0
+    return drug, p.other_death_per_year / 52.0
+
+
+@numba.njit(cache=True)
+def use_chance(use, in_treatment, p):  # pragma: no cover - compiled
+    """Weekly chance of a change of drug use (as :func:`model.processes.drug_use.transitions`,
+    with no drug tests)."""
+    if use == PROBLEMATIC:
+        return p.remission_in_treatment_per_week if in_treatment else p.remission_untreated_per_week
+    return p.relapse_per_week if use == NONPROBLEMATIC else 0.0
+
+
+@numba.njit(cache=True)
+def ending_chances(weeks_in, ocu, ost, quality, p):  # pragma: no cover - compiled
+    """Weekly chances of dropping out and of completing treatment ``weeks_in`` weeks after it
+    started (as :func:`model.processes.treatment._outcomes`, long after release and with no
+    DRR)."""
+    early = weeks_in < EARLY_WEEKS
+    dropout = (p.dropout_early_per_week if early else p.dropout_late_per_week) * quality
+    dropout *= p.dropout_no_ost_multiplier if early and ocu and not ost else 1.0
+    complete = p.completion_per_week if weeks_in >= p.completion_min_weeks else 0.0
+    return dropout, complete
+
+
+@numba.njit(cache=True)
+def _treatment_ends(uid, start, ocu, ost, salt_origin, quality, week, p):  # pragma: no cover - compiled
+    """The week treatment that started in ``start`` ends, counting from ``week + 1``: the
+    chances are constant between the end of the early period and the first week a
+    completion is possible, so the waiting time is drawn period by period."""
+    first = week + 1
+    for period in range(3):
+        weeks_in = first - start
+        dropout, complete = ending_chances(weeks_in, ocu, ost, quality, p)
+        boundary = LATER
+        for edge in (start + EARLY_WEEKS, start + int(p.completion_min_weeks)):
+            if edge > first:
+                boundary = min(boundary, edge)
+        weeks = _weeks_until(draw(uid, salt_of(salt_origin, TREATMENT_CALL + period)), min(dropout + complete, 1.0))
+        if weeks < LATER and first + weeks - 1 < boundary:
+            return first + weeks - 1
+        if boundary == LATER:
+            return LATER
+        first = boundary
+    return LATER
+
+
+# What an event changes, and so which of a person's times are drawn again (flags to combine).
+OFFENCE, RATES, DEATH, USE, TREATMENT, DESIST = 1, 2, 4, 8, 16, 32
+EVERYTHING = OFFENCE | RATES | DEATH | USE | TREATMENT | DESIST
+
+
+@numba.njit(cache=True)
+def schedule(people, rows, redraw, origin, quality, week, P):  # pragma: no cover - compiled
+    """Draw again, from ``week + 1``, what has changed for each person in ``rows``
+    (``redraw``: flags, see :data:`EVERYTHING`): their offending rates (and the summed
+    rates), and the times of their next noted proven offence, death, change of drug use,
+    end of treatment and desistance; then the week of their next event. A proven offence is
+    noted (an event) only when it matters to the person's story: within two years of
+    starting treatment, until the first (the reoffending measure after treatment), and
+    otherwise when it brings a new court order (each with chance
+    ``new_order_per_proven_reoffence``, so noted at that share of the proven rate); all
+    proven offences are counted from the summed rates (:meth:`model.processes.offending.Offending.add_unproven`)."""
+    p = P[0]
+    uid, use, severity, ocu = people[UID], people[DRUG_USE], people[SEVERITY], people[OCU]
+    in_treatment, ost, risk, watched = people[IN_TREATMENT], people[OST], people[RISK], people[WATCHED]
+    rates = (people[RATE_ACQUISITIVE], people[RATE_DRUG_DRIVEN], people[RATE_OTHER])
+    offence_time, totals = people[NEXT_PROVEN_OFFENCE], people[RATE_TOTALS]
+    death_week, use_week, treatment_week, desist_week = people[DEATH_WEEK], people[USE_WEEK], people[TREATMENT_WEEK], people[DESIST_WEEK]
+    desist_chance = -np.expm1(-p.desistance_per_year / 52.0)
+    for k in range(rows.size):
+        i, what = rows[k], redraw[k]
+        if what & RATES:
+            before = (rates[0][i], rates[1][i], rates[2][i])
+            rates[0][i], rates[1][i], rates[2][i] = _weekly_rates(
+                use[i] == PROBLEMATIC, severity[i], ocu[i], in_treatment[i], risk[i] / 52.0,
+                p.acquisitive_multiplier_problematic, p.acquisitive_multiplier_ocu, 1 - p.treatment_offending_reduction,
+                p.acquisitive_per_year, p.other_per_year, p.other_multiplier_problematic,
+            )
+            for j in range(3):
+                totals[j] += rates[j][i] - before[j]
+        if what & (OFFENCE | RATES):
+            start = people[TREATMENT_START][i]
+            watched[i] = (
+                0 <= start and week + 1 - start < TREATMENT_WINDOW_WEEKS and not people[REOFFENDED_SINCE_TREATMENT_START][i]
+            )
+            rate = rates[0][i] * p.proven_share_acquisitive + rates[2][i] * p.proven_share_other
+            rate *= 1.0 if watched[i] else p.new_order_per_proven_reoffence
+            offence_time[i] = week + 1 + draw_exponential(uid[i], salt_of(origin, OFFENCE_CALL)) / rate if rate > 0 else np.inf
+        if what & DEATH:
+            drug, other = death_chances(use[i], severity[i], people[FEMALE][i], ost[i], people[NALOXONE][i], p)
+            death_week[i] = _later(week, _weeks_until(draw(uid[i], salt_of(origin, DEATH_CALL)), drug + other))
+        if what & USE:
+            chance = use_chance(use[i], in_treatment[i], p)
+            use_week[i] = _later(week, _weeks_until(draw(uid[i], salt_of(origin, USE_CALL)), chance))
+        if what & TREATMENT:
+            treatment_week[i] = (
+                _treatment_ends(uid[i], people[TREATMENT_START][i], ocu[i], ost[i], origin, quality, week, p)
+                if in_treatment[i] else LATER
+            )
+        if what & DESIST:
+            chance = desist_chance if risk[i] > 0 else 0.0
+            desist_week[i] = _later(week, _weeks_until(draw(uid[i], salt_of(origin, DESIST_CALL)), chance))
+        people[NEXT_EVENT][i] = min(
+            death_week[i], use_week[i], treatment_week[i], desist_week[i], int(min(np.floor(offence_time[i]), LATER)),
+        )
+
+
+@numba.njit(cache=True)
+def move_in(people, rows, followed, pairs, tallies, origin, quality, week, P):  # pragma: no cover - compiled
+    """The people in ``rows`` of the caseload's population, whose follow-up has ended, join
+    the people followed (``pairs``: the blocks of the two populations, caseload first; the
+    caller has made room); their times are drawn from next week. The caller then frees
+    their rows in the caseload's population."""
+    free_rows, counters, after = followed
+    new = take_rows(rows.size, free_rows, counters)
+    copy_rows(pairs, rows, new)
+    for i in new:
+        after[RATE_ACQUISITIVE][i] = after[RATE_DRUG_DRIVEN][i] = after[RATE_OTHER][i] = 0.0  # not yet in the summed rates
+        tallies[IN_TREATMENT_AFTER] += after[IN_TREATMENT][i]
+        tallies[PROBLEMATIC_AFTER] += after[DRUG_USE][i] == PROBLEMATIC
+    schedule(after, new, np.full(new.size, EVERYTHING, dtype=np.int8), origin, quality, week, P)
+
+
+@every_core
+def _due(next_event, week):  # pragma: no cover - compiled
+    """Who has an event this week (one pass over everyone followed, reading the one
+    column that is contiguous, ``next_event``, which is :data:`LATER` in free rows: see
+    :mod:`model.passes`)."""
+    out = np.empty(next_event.size, dtype=np.bool_)
+    for i in numba.prange(next_event.size):
+        out[i] = next_event[i] <= week
+    return out
+
+
+@numba.njit(cache=True)
+def live(followed, main_row_of_uid, tallies, outcomes, origin, quality, week, P):  # pragma: no cover - compiled
+    """One week of the lives of everyone followed whose event falls due, in the order of the
+    weekly processes: treatment ends (completed or dropped out), drug use changes, a noted
+    proven offence (the first within two years of starting treatment is counted for that
+    treatment; it may bring a new court order), desistance, death. The dead leave
+    the population; what changed is drawn again. Returns the rows of people coming back on
+    a new order (still in the population: :func:`bring_back` takes them) and the week's
+    counts: completions, drop-outs, remissions, relapses, desistances, deaths, drug-related
+    deaths and deaths of people in treatment."""
+    p = P[0]
+    free_rows, counters, people = followed
+    uid, use, in_treatment, ost = people[UID], people[DRUG_USE], people[IN_TREATMENT], people[OST]
+    rows = rows_where(_due(people[NEXT_EVENT], week))
+    redraw = np.zeros(rows.size, dtype=np.int8)
+    returning = np.empty(rows.size, dtype=np.int64)
+    dead = np.empty(rows.size, dtype=np.int64)
+    n_returning = n_dead = 0
+    completions = dropouts = remissions = relapses = desisted = deaths = drug_deaths = treated_deaths = 0
+    for k in range(rows.size):
+        i = rows[k]
+        if people[TREATMENT_WEEK][i] <= week:
+            dropout, complete = ending_chances(week - people[TREATMENT_START][i], people[OCU][i], ost[i], quality, p)
+            completed = draw(uid[i], salt_of(origin, ENDING_CALL)) * min(dropout + complete, 1.0) >= dropout
+            completions += completed
+            dropouts += not completed
+            in_treatment[i] = ost[i] = False
+            tallies[IN_TREATMENT_AFTER] -= 1
+            treatment_ended(people, i, COMPLETED if completed else DROPPED_OUT, outcomes)
+            if completed and use[i] == PROBLEMATIC:
+                use[i] = NONPROBLEMATIC
+                tallies[PROBLEMATIC_AFTER] -= 1
+            redraw[k] |= RATES | DEATH | USE | TREATMENT
+        if people[USE_WEEK][i] <= week:
+            if use[i] == PROBLEMATIC:
+                use[i] = NONPROBLEMATIC
+                remissions += 1
+                tallies[PROBLEMATIC_AFTER] -= 1
+            elif use[i] == NONPROBLEMATIC:
+                use[i] = PROBLEMATIC
+                relapses += 1
+                tallies[PROBLEMATIC_AFTER] += 1
+            redraw[k] |= RATES | DEATH | USE
+        comes_back = False
+        if people[NEXT_PROVEN_OFFENCE][i] < week + 1:
+            comes_back = True
+            if people[WATCHED][i]:
+                reoffence_since_treatment(people, i, week, outcomes)
+                comes_back = draw(uid[i], salt_of(origin, RETURN_CALL)) < p.new_order_per_proven_reoffence
+            if comes_back:
+                returning[n_returning] = i
+                n_returning += 1
+            redraw[k] |= OFFENCE
+        if people[DESIST_WEEK][i] <= week and not comes_back:  # a proven reoffence this week ends no career
+            people[RISK][i] = 0.0
+            desisted += 1
+            redraw[k] |= RATES | DESIST
+        if people[DEATH_WEEK][i] <= week:
+            drug, other = death_chances(use[i], people[SEVERITY][i], people[FEMALE][i], ost[i], people[NALOXONE][i], p)
+            drug_deaths += draw(uid[i], salt_of(origin, CAUSE_CALL)) * (drug + other) < drug
+            deaths += 1
+            treated_deaths += in_treatment[i]
+            dead[n_dead] = i
+            n_dead += 1
+            redraw[k] = 0
+    alive = redraw > 0
+    schedule(people, rows[alive], redraw[alive], origin, quality, week, P)
+    n_back = 0
+    for k in range(n_returning):
+        if people[DEATH_WEEK][returning[k]] > week:
+            returning[n_back] = returning[k]
+            n_back += 1
+    leave(followed, dead[:n_dead], main_row_of_uid, tallies)
+    return returning[:n_back], (completions, dropouts, remissions, relapses, desisted, deaths, drug_deaths, treated_deaths)
+
+
+@numba.njit(cache=True)
+def leave(followed, rows, row_of_uid, tallies):  # pragma: no cover - compiled
+    """The people in ``rows`` are no longer followed (they died or came back): out of the
+    tallies, their rows freed, with no event."""
+    free_rows, counters, people = followed
+    for i in rows:
+        tallies[IN_TREATMENT_AFTER] -= people[IN_TREATMENT][i]
+        tallies[PROBLEMATIC_AFTER] -= people[DRUG_USE][i] == PROBLEMATIC
+    _vacate(people, rows, row_of_uid, free_rows, counters)
+    for i in rows:
+        people[NEXT_EVENT][i] = LATER
+
+
+@numba.njit(cache=True)
+def bring_back(people, new_rows, followed, returning, pairs, row_of_uid, tallies):  # pragma: no cover - compiled
+    """The people followed in rows ``returning`` come back on new court orders, into the
+    caseload's rows ``new_rows`` (rows intake has just given court order starts): their own
+    record (uid, region, drug use, risk, treatment under way, what probation knew of them)
+    replaces the characteristics drawn for a stranger, except what the new order sets
+    (route, start and end weeks). ``pairs``: the blocks of the two populations, the
+    followed first. The followed population frees their rows."""
+    free_rows, counters, after = followed
+    route, start_week, end_week = people[ROUTE][new_rows], people[START_WEEK][new_rows], people[END_WEEK][new_rows]
+    strangers = people[UID][new_rows]
+    copy_rows(pairs, returning, new_rows)
+    for k in range(returning.size):
+        row_of_uid[strangers[k]] = -1  # the uid drawn for a stranger is not used
+    leave(followed, returning, row_of_uid, tallies)
+    for k in range(new_rows.size):
+        i = new_rows[k]
+        row_of_uid[people[UID][i]] = i
+        people[ROUTE][i], people[START_WEEK][i], people[END_WEEK][i] = route[k], start_week[k], end_week[k]
+        people[SUPERVISED][i] = people[ACTIVE][i] = True
+        people[PRACTITIONER][i] = -1
+        people[REOFFENDED][i] = False  # a new start for the one-year reoffending measure
+        people[RATE_ACQUISITIVE][i] = people[RATE_DRUG_DRIVEN][i] = people[RATE_OTHER][i] = 0.0  # intake adds them
+        people[NEXT_EVENT][i] = LATER

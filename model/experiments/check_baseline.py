@@ -67,10 +67,10 @@ def main(argv: list[str] | None = None) -> int:
     model.run(52 * args.years)
     rows = compare(model_metrics(model), load_targets())
     print(f"Baseline at scale {args.scale}, seed {args.seed}, {args.years} years (national figures a year)")
-    print(f"{'metric':34} {'use':8} {'target':>14} {'model':>14} {'diff':>7}  interval")
+    print(f"{'metric':36} {'use':8} {'target':>14} {'model':>14} {'diff':>7}  interval")
     for r in rows:
         print(
-            f"{r['metric']:34} {r['use']:8} {r['target']:>14,.3f} {r['model']:>14,.3f} {r['relative_difference']:>+7.1%}  "
+            f"{r['metric']:36} {r['use']:8} {r['target']:>14,.3f} {r['model']:>14,.3f} {r['relative_difference']:>+7.1%}  "
             f"[{r['interval'][0]:,}, {r['interval'][1]:,}] {r['verdict']}"
         )
     counted = [r for r in rows if r["verdict"] != "context"]
@@ -78,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
         mine = [r for r in counted if r["use"] == use]
         print(f"{use}: {sum(r['verdict'] == 'hit' for r in mine)} of {len(mine)} hit (model value inside the target's interval)")
     print(f"context, not counted: {', '.join(r['metric'] for r in rows if r['verdict'] == 'context') or 'none'}")
+    under_levers = [t["name"] for t in load_targets() if t.get("scenario")]
+    if under_levers:
+        print(f"observed under a scenario's levers, checked in calibration/report.md: {'; '.join(under_levers)}")
     return 0
 
 

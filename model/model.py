@@ -481,7 +481,7 @@ def _week(
     # 6 drug use transitions
     changed, remissions = transitions(people, salt_of(o[DRUG_USE_STREAM], first + 1), salt_of(schedule, first + 3), week, P)
     # 7 offending, breach and recall
-    rates = people[RATE_TOTALS].copy()  # for the offences never proven (Offending.add_unproven); and of those followed
+    rates = people[RATE_TOTALS].copy()  # for the offences never proven (Offending.add_unproven)
     compliance_salt = salt_of(o[COMPLIANCE_STREAM], first + 1)
     proven_acquisitive, proven, _ = offend(
         people, cohort_reoffenders, treatment_outcomes, o[OFFENDING_STREAM], first, compliance_salt, week, P,
@@ -494,13 +494,15 @@ def _week(
     _vacate(people, np.concatenate((removed, moving)), row_of_uid, free_rows, counters)
     staff_stocks = _staff_stocks(caseload, employed, P[0].caseload_cap)
     stocks = _stocks(people)
+    # live's counts: completions, drop-outs, remissions, relapses, desistances, deaths, drug deaths, deaths in treatment
     died = (deaths, drug_deaths, deaths_after + after[5], drug_deaths_after + after[6])
+    ended_by_exit = exited[7] + after[7]  # treatments ended by custody or death, in either population
     counts = np.array((
         n_court, n_release, n + returns, returns, *sentenced, *continuity, identifications, referrals + referrals_after_test,
         admitted + continuity[1], dropouts, completions, drr_starts, retained, give_ups, drr_completions, drr_revocations,
         tests, positive, remissions, changed - remissions, proven_acquisitive, proven - proven_acquisitive, proven, *died,
-        *exited[:7], exited[7] + after[7], exited[8], *after[:5], after[5], returning.size, moving.size, *stocks[:-1], stocks[-1] + tallies[IN_TREATMENT_AFTER],
-        followed[0].size - followed[1][N_FREE], tallies[PROBLEMATIC_AFTER],
+        *exited[:7], ended_by_exit, exited[8], *after[:5], after[5], returning.size, moving.size, *stocks[:-1],
+        stocks[-1] + tallies[IN_TREATMENT_AFTER], followed[0].size - followed[1][N_FREE], tallies[PROBLEMATIC_AFTER],
         staff_stocks[0], staff_stocks[2], staff_stocks[3], staff_stocks[4],
     ))
     return 0, counts, np.array((staff_stocks[1], *foregone_in_custody(people, P))), np.concatenate((rates, after_rates))

@@ -14,9 +14,12 @@ The people followed soon outnumber the caseload several times over, and each one
 change only when their state does. So their lives are simulated as events: each person
 carries the week of their next death, change of drug use, end of treatment and desistance,
 each the waiting time of the weekly chance the supervised population is given (geometric),
-and the time of their next proven offence (exponential, as in
-:mod:`model.processes.offending`); each week only the people with an event due are
-touched. The waiting time of a weekly draw is geometric and memoryless, so this has the
+and the time of their next proven offence that matters to their story (exponential, as in
+:mod:`model.processes.offending`: one that brings a new order, or the first within two
+years of starting treatment; all their offences are counted from their summed rates);
+each week only the people with an event due are touched. The population is stored person
+by person (:class:`model.people.Population` ``by_person``), since the work goes from person
+to person. The waiting time of a weekly draw is geometric and memoryless, so this has the
 distribution of a draw per person per week, with times drawn again whenever a chance
 changes (tested against a week-by-week simulation in ``tests/test_after_supervision.py``).
 Events of one person in the same week happen in the order of the weekly processes:

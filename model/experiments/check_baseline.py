@@ -65,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     model = ProbationModel(scale=args.scale, seed=args.seed)
     model.run(52 * args.years)
-    rows = compare(model_metrics(model), load_targets())
+    targets = load_targets()
+    rows = compare(model_metrics(model), targets)
     print(f"Baseline at scale {args.scale}, seed {args.seed}, {args.years} years (national figures a year)")
     print(f"{'metric':36} {'use':8} {'target':>14} {'model':>14} {'diff':>7}  interval")
     for r in rows:
@@ -78,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         mine = [r for r in counted if r["use"] == use]
         print(f"{use}: {sum(r['verdict'] == 'hit' for r in mine)} of {len(mine)} hit (model value inside the target's interval)")
     print(f"context, not counted: {', '.join(r['metric'] for r in rows if r['verdict'] == 'context') or 'none'}")
-    under_levers = [t["name"] for t in load_targets() if t.get("scenario")]
+    under_levers = [t["name"] for t in targets if t.get("scenario")]
     if under_levers:
         print(f"observed under a scenario's levers, checked in calibration/report.md: {'; '.join(under_levers)}")
     return 0

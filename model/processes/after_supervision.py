@@ -31,7 +31,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .offending import TREATMENT_WINDOW_WEEKS, _weekly_rates, reoffence_since_treatment, treatment_ended
+from .offending import _weekly_rates, awaits_reoffence, reoffence_since_treatment, treatment_ended
 from ..passes import every_core
 from ..people import (
     ACTIVE, DEATH_WEEK, DESIST_WEEK, DRUG_USE, END_WEEK, FEMALE, IN_TREATMENT, NALOXONE, NEXT_EVENT, NEXT_PROVEN_OFFENCE,
@@ -193,10 +193,7 @@ def schedule(people, rows, redraw, origin, quality, week, P):  # pragma: no cove
             for j in range(3):
                 totals[j] += rates[j][i] - before[j]
         if what & (OFFENCE | RATES):
-            start = people[TREATMENT_START][i]
-            watched[i] = (
-                0 <= start and week + 1 - start < TREATMENT_WINDOW_WEEKS and not people[REOFFENDED_SINCE_TREATMENT_START][i]
-            )
+            watched[i] = awaits_reoffence(people[TREATMENT_START][i], people[REOFFENDED_SINCE_TREATMENT_START][i], week + 1)
             rate = rates[0][i] * p.proven_share_acquisitive + rates[2][i] * p.proven_share_other
             rate *= 1.0 if watched[i] else p.new_order_per_proven_reoffence
             offence_time[i] = week + 1 + draw_exponential(uid[i], salt_of(origin, OFFENCE_CALL)) / rate if rate > 0 else np.inf
@@ -257,7 +254,7 @@ def live(followed, main_row_of_uid, tallies, outcomes, origin, quality, week, P)
     counts: completions, drop-outs, remissions, relapses, desistances, deaths, drug-related
     deaths and deaths of people in treatment."""
     p = P[0]
-    free_rows, counters, people = followed
+    people = followed[2]
     uid, use, in_treatment, ost = people[UID], people[DRUG_USE], people[IN_TREATMENT], people[OST]
     rows = rows_where(_due(people[NEXT_EVENT], week))
     redraw = np.zeros(rows.size, dtype=np.int8)
@@ -343,7 +340,6 @@ def bring_back(people, new_rows, followed, returning, pairs, row_of_uid, tallies
     replaces the characteristics drawn for a stranger, except what the new order sets
     (route, start and end weeks). ``pairs``: the blocks of the two populations, the
     followed first. The followed population frees their rows."""
-    free_rows, counters, after = followed
     route, start_week, end_week = people[ROUTE][new_rows], people[START_WEEK][new_rows], people[END_WEEK][new_rows]
     strangers = people[UID][new_rows]
     copy_rows(pairs, returning, new_rows)

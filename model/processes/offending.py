@@ -123,8 +123,8 @@ def offend(people, cohort_reoffenders, treatment_outcomes, origin, calls, compli
         rounds = max(rounds, offences[j])
         if first_in_cohort[j] >= 0:
             cohort_reoffenders[first_in_cohort[j]] += 1
-        if first_since_treatment[j] >= 0 and outcome[due[j]] != UNDER_WAY:
-            treatment_outcomes[outcome[due[j]] + 1, first_since_treatment[j]] += 1
+        if first_since_treatment[j] >= 0:
+            count_reoffence(treatment_outcomes, outcome[due[j]], first_since_treatment[j])
     calls += 2 * rounds + 1
     recall_salt = salt_of(origin, calls)
     for i in due:
@@ -178,7 +178,7 @@ def _proven_offences(
             first_in_cohort[k] = start_week[i]
         reoffended[i] |= within
         started = treatment_start[i]
-        if not reoffended_since_treatment_start[i] and 0 <= started and week - started < TREATMENT_WINDOW_WEEKS:
+        if awaits_reoffence(started, reoffended_since_treatment_start[i], week):
             first_since_treatment[k] = started
             reoffended_since_treatment_start[i] = True
     return offences, acquisitive, first_in_cohort, first_since_treatment
@@ -207,10 +207,22 @@ def reoffence_since_treatment(people, i, week, outcomes):  # pragma: no cover - 
     their last treatment's start is noted, and counted now if that treatment has ended
     (else when it ends: :func:`treatment_ended`)."""
     start = people[TREATMENT_START][i]
-    if people[REOFFENDED_SINCE_TREATMENT_START][i] or start < 0 or week - start >= TREATMENT_WINDOW_WEEKS:
-        return
-    people[REOFFENDED_SINCE_TREATMENT_START][i] = True
-    outcome = people[TREATMENT_OUTCOME][i]
+    if awaits_reoffence(start, people[REOFFENDED_SINCE_TREATMENT_START][i], week):
+        people[REOFFENDED_SINCE_TREATMENT_START][i] = True
+        count_reoffence(outcomes, people[TREATMENT_OUTCOME][i], start)
+
+
+@numba.njit(cache=True)
+def awaits_reoffence(start, reoffended_since_start, week):  # pragma: no cover - compiled
+    """Whether a proven reoffence in ``week`` would be the first within
+    :data:`TREATMENT_WINDOW_WEEKS` of the start (week ``start``) of a person's last treatment."""
+    return not reoffended_since_start and 0 <= start and week - start < TREATMENT_WINDOW_WEEKS
+
+
+@numba.njit(cache=True)
+def count_reoffence(outcomes, outcome, start):  # pragma: no cover - compiled
+    """A first reoffence since the treatment started in ``start``: counted now if that
+    treatment has ended (else when it ends: :func:`treatment_ended`)."""
     if outcome != UNDER_WAY:
         outcomes[outcome + 1, start] += 1
 

@@ -117,7 +117,7 @@ class Population:
         self.growth = growth  # capacity grows to this multiple when full (people followed after supervision: less)
         # Each block's layout: one field after another (the caseload's, for passes over everyone), or
         # one person after another (those followed after supervision, whose work is person by person).
-        self.order = "F" if by_person else "C"
+        self.by_person = by_person
         self.counters = np.zeros(2, dtype=np.int64)  # free rows and the next uid (see N_FREE, NEXT_UID)
         self.free_rows = np.empty(0, dtype=np.int64)  # a stack: the first counters[N_FREE] are free
         self.row_of_uid = np.full(1024, -1, dtype=np.int64)  # -1: no longer in the model
@@ -128,18 +128,33 @@ class Population:
         self._defaults = {
             dtype: np.array([FIELDS[name][1] for name in names], dtype=dtype)[:, None] for dtype, names in self._columns.items()
         }
-        self._blocks = {
-            dtype: np.empty((len(names), 0), dtype=dtype, order=self.order) for dtype, names in self._columns.items()
-        }
+        self._blocks = {dtype: self._empty(len(names), 0, dtype) for dtype, names in self._columns.items()}
         self._grow(capacity)
+
+    def _empty(self, fields: int, rows: int, dtype: np.dtype) -> np.ndarray:
+        """A block of ``fields`` rows of ``rows`` columns in this population's layout (person by
+        person: the transpose of a C-ordered array, whose memory can grow in place)."""
+        if self.by_person:
+            return np.empty((rows, fields), dtype=dtype).T
+        return np.empty((fields, rows), dtype=dtype)
 
     def _grow(self, minimum: int) -> None:
         new_capacity = -(-max(minimum, int(self.growth * self.capacity), 1024) // 64) * 64  # whole words of 8 flags: see rows_where
         for dtype, names in self._columns.items():
-            block = np.empty((len(names), new_capacity), dtype=dtype, order=self.order)
-            block[:] = self._defaults[dtype]
-            block[:, : self.capacity] = self._blocks[dtype]
-            self._blocks[dtype] = block
+            block = self._blocks.pop(dtype)
+            if self.by_person and block.base is not None and block.base.flags.owndata:
+                # Person by person, new rows are added at the end of the memory, which grows in
+                # place (realloc) without copying the people already there (the old views are
+                # made again below).
+                stored = block.base
+                del block
+                stored.resize((new_capacity, len(names)), refcheck=False)
+                grown = stored.T
+            else:
+                grown = self._empty(len(names), new_capacity, dtype)
+                grown[:, : self.capacity] = block
+            grown[:, self.capacity :] = self._defaults[dtype]
+            self._blocks[dtype] = grown
         self._bind_columns()
         added = np.arange(new_capacity - 1, self.capacity - 1, -1, dtype=np.int64)
         free_rows = np.empty(new_capacity, dtype=np.int64)

@@ -31,14 +31,13 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .offending import _weekly_rates, awaits_reoffence, reoffence_since_treatment, treatment_ended
+from .offending import _weekly_rates, awaits_reoffence, count_reoffence, count_treatment_end
 from ..passes import every_core
 from ..people import (
-    ACTIVE, DEATH_WEEK, DESIST_WEEK, DRUG_USE, END_WEEK, FEMALE, IN_TREATMENT, NALOXONE, NEXT_EVENT, NEXT_PROVEN_OFFENCE,
-    NONPROBLEMATIC, OCU, OST, PRACTITIONER, PROBLEMATIC, RATE_ACQUISITIVE, RATE_DRUG_DRIVEN, RATE_OTHER, RATE_TOTALS,
-    REOFFENDED, REOFFENDED_SINCE_TREATMENT_START, RISK, ROUTE, SEVERITY, START_WEEK, SUPERVISED, COMPLETED, DROPPED_OUT,
-    TREATMENT_START, TREATMENT_WEEK, UID, USE_WEEK, WATCHED, Population, _vacate, copy_rows,
-    rows_where, take_rows,
+    ACTIVE, COMPLETED, DEATH_WEEK, DESIST_WEEK, DROPPED_OUT, DRUG_USE, END_WEEK, FEMALE, IN_TREATMENT, NALOXONE, NEXT_EVENT,
+    NEXT_PROVEN_OFFENCE, NONPROBLEMATIC, OCU, OST, PRACTITIONER, PROBLEMATIC, RATE_ACQUISITIVE, RATE_DRUG_DRIVEN, RATE_OTHER,
+    RATE_TOTALS, REOFFENDED, REOFFENDED_SINCE_TREATMENT_START, RISK, ROUTE, SEVERITY, START_WEEK, SUPERVISED, TREATMENT_OUTCOME,
+    TREATMENT_START, TREATMENT_WEEK, UID, USE_WEEK, WATCHED, Population, _vacate, copy_rows, rows_where, take_rows,
 )
 from ..process import Process
 from ..streams import draw, draw_exponential, salt_of
@@ -173,47 +172,62 @@ def schedule(people, rows, redraw, origin, quality, week, P):  # pragma: no cove
     starting treatment, until the first (the reoffending measure after treatment), and
     otherwise when it brings a new court order (each with chance
     ``new_order_per_proven_reoffence``, so noted at that share of the proven rate); all
-    proven offences are counted from the summed rates (:meth:`model.processes.offending.Offending.add_unproven`)."""
-    p = P[0]
+    proven offences are counted from the summed rates (:meth:`model.processes.offending.Offending.add_unproven`).
+    Each person is drawn on any core; the changes of their rates are added to the sums in
+    the order of ``rows``."""
+    changes = _redraw(people[UID], people, rows, redraw, origin, quality, week, P)
+    totals = people[RATE_TOTALS]
+    for k in range(rows.size):
+        for j in range(3):
+            totals[j] += changes[k, j]
+
+
+@every_core
+def _redraw(everyone, people, rows, redraw, origin, quality, week, P):  # pragma: no cover - compiled
+    """The work of :func:`schedule` for each person (``everyone``: a column, for the
+    population's size, see :mod:`model.passes`); returns the changes of their rates."""
     uid, use, severity, ocu = people[UID], people[DRUG_USE], people[SEVERITY], people[OCU]
     in_treatment, ost, risk, watched = people[IN_TREATMENT], people[OST], people[RISK], people[WATCHED]
-    rates = (people[RATE_ACQUISITIVE], people[RATE_DRUG_DRIVEN], people[RATE_OTHER])
-    offence_time, totals = people[NEXT_PROVEN_OFFENCE], people[RATE_TOTALS]
+    acquisitive, drug_driven, other = people[RATE_ACQUISITIVE], people[RATE_DRUG_DRIVEN], people[RATE_OTHER]
+    offence_time, next_event = people[NEXT_PROVEN_OFFENCE], people[NEXT_EVENT]
     death_week, use_week, treatment_week, desist_week = people[DEATH_WEEK], people[USE_WEEK], people[TREATMENT_WEEK], people[DESIST_WEEK]
-    desist_chance = -np.expm1(-p.desistance_per_year / 52.0)
-    for k in range(rows.size):
-        i, what = rows[k], redraw[k]
+    treatment_start, since_treatment = people[TREATMENT_START], people[REOFFENDED_SINCE_TREATMENT_START]
+    female, naloxone = people[FEMALE], people[NALOXONE]
+    desist_chance = -np.expm1(-P[0].desistance_per_year / 52.0)
+    changes = np.zeros((rows.size, 3))
+    for k in numba.prange(rows.size):
+        i, what, p = rows[k], redraw[k], P[0]
         if what & RATES:
-            before = (rates[0][i], rates[1][i], rates[2][i])
-            rates[0][i], rates[1][i], rates[2][i] = _weekly_rates(
+            a, d, o = _weekly_rates(
                 use[i] == PROBLEMATIC, severity[i], ocu[i], in_treatment[i], risk[i] / 52.0,
                 p.acquisitive_multiplier_problematic, p.acquisitive_multiplier_ocu, 1 - p.treatment_offending_reduction,
                 p.acquisitive_per_year, p.other_per_year, p.other_multiplier_problematic,
             )
-            for j in range(3):
-                totals[j] += rates[j][i] - before[j]
+            changes[k, 0], changes[k, 1], changes[k, 2] = a - acquisitive[i], d - drug_driven[i], o - other[i]
+            acquisitive[i], drug_driven[i], other[i] = a, d, o
         if what & (OFFENCE | RATES):
-            watched[i] = awaits_reoffence(people[TREATMENT_START][i], people[REOFFENDED_SINCE_TREATMENT_START][i], week + 1)
-            rate = rates[0][i] * p.proven_share_acquisitive + rates[2][i] * p.proven_share_other
+            watched[i] = awaits_reoffence(treatment_start[i], since_treatment[i], week + 1)
+            rate = acquisitive[i] * p.proven_share_acquisitive + other[i] * p.proven_share_other
             rate *= 1.0 if watched[i] else p.new_order_per_proven_reoffence
             offence_time[i] = week + 1 + draw_exponential(uid[i], salt_of(origin, OFFENCE_CALL)) / rate if rate > 0 else np.inf
         if what & DEATH:
-            drug, other = death_chances(use[i], severity[i], people[FEMALE][i], ost[i], people[NALOXONE][i], p)
-            death_week[i] = _later(week, _weeks_until(draw(uid[i], salt_of(origin, DEATH_CALL)), drug + other))
+            drug, other_causes = death_chances(use[i], severity[i], female[i], ost[i], naloxone[i], p)
+            death_week[i] = _later(week, _weeks_until(draw(uid[i], salt_of(origin, DEATH_CALL)), drug + other_causes))
         if what & USE:
             chance = use_chance(use[i], in_treatment[i], p)
             use_week[i] = _later(week, _weeks_until(draw(uid[i], salt_of(origin, USE_CALL)), chance))
         if what & TREATMENT:
             treatment_week[i] = (
-                _treatment_ends(uid[i], people[TREATMENT_START][i], ocu[i], ost[i], origin, quality, week, p)
+                _treatment_ends(uid[i], treatment_start[i], ocu[i], ost[i], origin, quality, week, p)
                 if in_treatment[i] else LATER
             )
         if what & DESIST:
             chance = desist_chance if risk[i] > 0 else 0.0
             desist_week[i] = _later(week, _weeks_until(draw(uid[i], salt_of(origin, DESIST_CALL)), chance))
-        people[NEXT_EVENT][i] = min(
+        next_event[i] = min(
             death_week[i], use_week[i], treatment_week[i], desist_week[i], int(min(np.floor(offence_time[i]), LATER)),
         )
+    return changes
 
 
 @numba.njit(cache=True)
@@ -243,6 +257,14 @@ def _due(next_event, week):  # pragma: no cover - compiled
     return out
 
 
+# What happened to a person in their week (columns of what _events returns).
+(
+    ENDED, ENDED_REOFFENDED, STOPPED_USING, USE_CHANGE, REOFFENCE_COUNTED, COMES_BACK, DESISTED, DIED, DIED_IN_TREATMENT,
+    REDRAW,
+) = range(10)
+OTHER_DEATH, DRUG_DEATH = 1, 2  # values of DIED
+
+
 @numba.njit(cache=True)
 def live(followed, main_row_of_uid, tallies, outcomes, origin, quality, week, P):  # pragma: no cover - compiled
     """One week of the lives of everyone followed whose event falls due, in the order of the
@@ -252,71 +274,93 @@ def live(followed, main_row_of_uid, tallies, outcomes, origin, quality, week, P)
     the population; what changed is drawn again. Returns the rows of people coming back on
     a new order (still in the population: :func:`bring_back` takes them) and the week's
     counts: completions, drop-outs, remissions, relapses, desistances, deaths, drug-related
-    deaths and deaths of people in treatment."""
-    p = P[0]
+    deaths and deaths of people in treatment. Each person's week is worked out on any core
+    (:func:`_events`); what they add to shared counts is added here, in the order of rows."""
     people = followed[2]
-    uid, use, in_treatment, ost = people[UID], people[DRUG_USE], people[IN_TREATMENT], people[OST]
     rows = rows_where(_due(people[NEXT_EVENT], week))
-    redraw = np.zeros(rows.size, dtype=np.int8)
+    happened = _events(people[UID], people, rows, origin, quality, week, P)
     returning = np.empty(rows.size, dtype=np.int64)
     dead = np.empty(rows.size, dtype=np.int64)
     n_returning = n_dead = 0
     completions = dropouts = remissions = relapses = desisted = deaths = drug_deaths = treated_deaths = 0
     for k in range(rows.size):
-        i = rows[k]
+        i, h = rows[k], happened[k]
+        start = people[TREATMENT_START][i]
+        if h[ENDED]:
+            completions += h[ENDED] == COMPLETED
+            dropouts += h[ENDED] == DROPPED_OUT
+            tallies[IN_TREATMENT_AFTER] -= 1
+            tallies[PROBLEMATIC_AFTER] -= h[STOPPED_USING]
+            count_treatment_end(outcomes, h[ENDED], start, h[ENDED_REOFFENDED])
+        remissions += h[USE_CHANGE] < 0
+        relapses += h[USE_CHANGE] > 0
+        tallies[PROBLEMATIC_AFTER] += h[USE_CHANGE]
+        if h[REOFFENCE_COUNTED]:
+            count_reoffence(outcomes, h[REOFFENCE_COUNTED], start)
+        desisted += h[DESISTED]
+        if h[DIED]:
+            deaths += 1
+            drug_deaths += h[DIED] == DRUG_DEATH
+            treated_deaths += h[DIED_IN_TREATMENT]
+            dead[n_dead] = i
+            n_dead += 1
+        elif h[COMES_BACK]:
+            returning[n_returning] = i
+            n_returning += 1
+    alive = happened[:, REDRAW] > 0
+    schedule(people, rows[alive], happened[:, REDRAW][alive], origin, quality, week, P)
+    leave(followed, dead[:n_dead], main_row_of_uid, tallies)
+    return returning[:n_returning], (completions, dropouts, remissions, relapses, desisted, deaths, drug_deaths, treated_deaths)
+
+
+@every_core
+def _events(everyone, people, rows, origin, quality, week, P):  # pragma: no cover - compiled
+    """The work of :func:`live` for each person in ``rows`` (``everyone``: a column, for the
+    population's size, see :mod:`model.passes`): their record changed, and what happened
+    (a row of int8 per person, columns :data:`ENDED` to :data:`REDRAW`: what :func:`schedule`
+    draws again, none for the dead)."""
+    uid, use, in_treatment, ost = people[UID], people[DRUG_USE], people[IN_TREATMENT], people[OST]
+    since_treatment = people[REOFFENDED_SINCE_TREATMENT_START]
+    happened = np.zeros((rows.size, REDRAW + 1), dtype=np.int8)
+    for k in numba.prange(rows.size):
+        i, h, p = rows[k], happened[k], P[0]
         if people[TREATMENT_WEEK][i] <= week:
             dropout, complete = ending_chances(week - people[TREATMENT_START][i], people[OCU][i], ost[i], quality, p)
             completed = draw(uid[i], salt_of(origin, ENDING_CALL)) * min(dropout + complete, 1.0) >= dropout
-            completions += completed
-            dropouts += not completed
+            h[ENDED] = COMPLETED if completed else DROPPED_OUT
+            h[ENDED_REOFFENDED] = since_treatment[i]
+            people[TREATMENT_OUTCOME][i] = h[ENDED]
             in_treatment[i] = ost[i] = False
-            tallies[IN_TREATMENT_AFTER] -= 1
-            treatment_ended(people, i, COMPLETED if completed else DROPPED_OUT, outcomes)
             if completed and use[i] == PROBLEMATIC:
                 use[i] = NONPROBLEMATIC
-                tallies[PROBLEMATIC_AFTER] -= 1
-            redraw[k] |= RATES | DEATH | USE | TREATMENT
+                h[STOPPED_USING] = 1
+            h[REDRAW] |= RATES | DEATH | USE | TREATMENT
         if people[USE_WEEK][i] <= week:
             if use[i] == PROBLEMATIC:
                 use[i] = NONPROBLEMATIC
-                remissions += 1
-                tallies[PROBLEMATIC_AFTER] -= 1
+                h[USE_CHANGE] = -1
             elif use[i] == NONPROBLEMATIC:
                 use[i] = PROBLEMATIC
-                relapses += 1
-                tallies[PROBLEMATIC_AFTER] += 1
-            redraw[k] |= RATES | DEATH | USE
-        comes_back = False
+                h[USE_CHANGE] = 1
+            h[REDRAW] |= RATES | DEATH | USE
         if people[NEXT_PROVEN_OFFENCE][i] < week + 1:
-            comes_back = True
+            h[COMES_BACK] = 1
             if people[WATCHED][i]:
-                reoffence_since_treatment(people, i, week, outcomes)
-                comes_back = draw(uid[i], salt_of(origin, RETURN_CALL)) < p.new_order_per_proven_reoffence
-            if comes_back:
-                returning[n_returning] = i
-                n_returning += 1
-            redraw[k] |= OFFENCE
-        if people[DESIST_WEEK][i] <= week and not comes_back:  # a proven reoffence this week ends no career
+                if awaits_reoffence(people[TREATMENT_START][i], since_treatment[i], week):
+                    since_treatment[i] = True
+                    h[REOFFENCE_COUNTED] = people[TREATMENT_OUTCOME][i]  # counted if the treatment has ended
+                h[COMES_BACK] = draw(uid[i], salt_of(origin, RETURN_CALL)) < p.new_order_per_proven_reoffence
+            h[REDRAW] |= OFFENCE
+        if people[DESIST_WEEK][i] <= week and not h[COMES_BACK]:  # a proven reoffence this week ends no career
             people[RISK][i] = 0.0
-            desisted += 1
-            redraw[k] |= RATES | DESIST
+            h[DESISTED] = 1
+            h[REDRAW] |= RATES | DESIST
         if people[DEATH_WEEK][i] <= week:
             drug, other = death_chances(use[i], people[SEVERITY][i], people[FEMALE][i], ost[i], people[NALOXONE][i], p)
-            drug_deaths += draw(uid[i], salt_of(origin, CAUSE_CALL)) * (drug + other) < drug
-            deaths += 1
-            treated_deaths += in_treatment[i]
-            dead[n_dead] = i
-            n_dead += 1
-            redraw[k] = 0
-    alive = redraw > 0
-    schedule(people, rows[alive], redraw[alive], origin, quality, week, P)
-    n_back = 0
-    for k in range(n_returning):
-        if people[DEATH_WEEK][returning[k]] > week:
-            returning[n_back] = returning[k]
-            n_back += 1
-    leave(followed, dead[:n_dead], main_row_of_uid, tallies)
-    return returning[:n_back], (completions, dropouts, remissions, relapses, desisted, deaths, drug_deaths, treated_deaths)
+            h[DIED] = DRUG_DEATH if draw(uid[i], salt_of(origin, CAUSE_CALL)) * (drug + other) < drug else OTHER_DEATH
+            h[DIED_IN_TREATMENT] = in_treatment[i]
+            h[REDRAW] = 0
+    return happened
 
 
 @numba.njit(cache=True)

@@ -96,7 +96,7 @@ def offend(people, cohort_reoffenders, treatment_outcomes, origin, calls, compli
     Each proven offence is acquisitive with its share of the person's proven rate; the next
     one is drawn at the same rate until one falls after the week. A first reoffence within
     the follow-up window is counted for the person's cohort (by start week), and a first
-    within two years of starting treatment for that treatment (:func:`reoffence_since_treatment`);
+    within two years of starting treatment for that treatment (:func:`count_reoffence`);
     a proven reoffence on licence may lead to recall. Non-compliance leads to recall (licence) or
     breach (court order), more often for problematic users out of treatment. Returns the
     proven acquisitive and all proven offences, the stream's call count afterwards (calls
@@ -195,21 +195,16 @@ def treatment_ended(people, i, outcome, outcomes):  # pragma: no cover - compile
     """Person ``i``'s treatment ended with ``outcome`` (DROPPED_OUT or COMPLETED): counted
     for the week it started, with whether they have reoffended since."""
     people[TREATMENT_OUTCOME][i] = outcome
-    start = people[TREATMENT_START][i]
-    if start >= 0:
-        outcomes[outcome - 1, start] += 1
-        outcomes[outcome + 1, start] += people[REOFFENDED_SINCE_TREATMENT_START][i]
+    count_treatment_end(outcomes, outcome, people[TREATMENT_START][i], people[REOFFENDED_SINCE_TREATMENT_START][i])
 
 
 @numba.njit(cache=True)
-def reoffence_since_treatment(people, i, week, outcomes):  # pragma: no cover - compiled
-    """A proven reoffence of person ``i``: the first within :data:`TREATMENT_WINDOW_WEEKS` of
-    their last treatment's start is noted, and counted now if that treatment has ended
-    (else when it ends: :func:`treatment_ended`)."""
-    start = people[TREATMENT_START][i]
-    if awaits_reoffence(start, people[REOFFENDED_SINCE_TREATMENT_START][i], week):
-        people[REOFFENDED_SINCE_TREATMENT_START][i] = True
-        count_reoffence(outcomes, people[TREATMENT_OUTCOME][i], start)
+def count_treatment_end(outcomes, outcome, start, reoffended_since_start):  # pragma: no cover - compiled
+    """A treatment started in week ``start`` ended with ``outcome``: counted for that week,
+    with whether its person has reoffended since (see :data:`TREATMENT_OUTCOME_ROWS`)."""
+    if start >= 0:
+        outcomes[outcome - 1, start] += 1
+        outcomes[outcome + 1, start] += reoffended_since_start
 
 
 @numba.njit(cache=True)

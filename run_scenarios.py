@@ -25,13 +25,18 @@ from pathlib import Path
 
 import pandas as pd
 
+from model.appraisal.decision import (
+    ENOUGH_REPLICATES, acceptability, decision_table, information_values, replicate_parameters, summary_rows,
+)
 from model.appraisal.economics import outcome_table, summarise, headline_table
 from model.experiments.ensemble import RunCache, build_specs, describe_specs, run_ensemble, tidy_weekly
 from model.experiments.cli import Parser, UsageError, check_options, run_command
 from model.experiments.outputs import OUTPUTS, git_commit, output_dir, published, versions
 from model.parameters import ParameterSet
 from model.appraisal.report import (
+    plot_acceptability,
     plot_continuity_cascade,
+    plot_cost_effectiveness_plane,
     plot_costs_and_benefits,
     plot_referral_funnel,
     plot_time_series,
@@ -46,7 +51,8 @@ ROOT = Path(__file__).resolve().parent
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = Parser(description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scenarios", nargs="+", metavar="NAME", help="scenario names or scenario files (default: all)")
-    parser.add_argument("--reps", type=int, default=8, help="replicates per scenario (default 8)")
+    parser.add_argument("--reps", type=int, default=48, help="replicates per scenario (default 48: 41 or more keep "
+                        "the 95%% intervals' ends off the sample's extremes)")
     parser.add_argument("--years", type=float, default=5, help="years to simulate (default 5)")
     parser.add_argument("--scale", type=float, default=0.1, help="share of the national caseload simulated (default 0.1)")
     parser.add_argument("--seed", type=int, default=1, help="base seed; replicate r gets the same seed in every scenario")
@@ -122,15 +128,25 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - clock
 
     discount_rate = base.discount_rate
-    table = outcome_table(results, discount_rate)
+    table = outcome_table(results, discount_rate, base.discount_rate_health)
     summary = summarise(table)
+    decisions = decision_table(table, base.value_of_qaly)
+    curves = acceptability(table)
+    information = information_values(table, replicate_parameters(specs), base.value_of_qaly)
+    summary = pd.concat([summary, summary_rows(decisions, information)], ignore_index=True)
+    if args.reps < ENOUGH_REPLICATES:
+        print(f"warning: {args.reps} replicates: intervals reach the sample's extremes below {ENOUGH_REPLICATES} "
+              "(see the report's warning)", file=sys.stderr)
     with published(final) as staging:
         tidy = tidy_weekly(results)
         tidy.to_parquet(staging / "weekly.parquet", index=False)
         table.reset_index().to_csv(staging / "outcomes_by_run.csv", index=False)
         summary.to_csv(staging / "summary.csv", index=False)
-        plots = plot_time_series(tidy, scenarios, args.scale, staging)
-        plots += [
+        curves.to_csv(staging / "acceptability.csv", index=False)
+        plots = [
+            plot_cost_effectiveness_plane(table, scenarios, base.value_of_qaly, staging),
+            plot_acceptability(curves, scenarios, base.value_of_qaly, staging),
+            *plot_time_series(tidy, scenarios, args.scale, staging),
             plot_costs_and_benefits(summary, scenarios, staging),
             plot_referral_funnel(summary, scenarios, args.years, staging),
             plot_continuity_cascade(summary, scenarios, args.years, staging),
@@ -145,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
             "replicates": args.reps, "years": args.years, "scale": args.scale, "seed": args.seed,
             "parameter_sample": bool(sample), "parameter_note": parameter_note,
         }
-        write_report(staging, summary, scenarios, settings, plots, base.assumptions(), cohort_rates)
+        write_report(staging, summary, scenarios, settings, plots, base.assumptions(), cohort_rates, decisions, information)
         meta = {
             **settings,
             "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -154,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
             "git_commit": git_commit(),
             "versions": versions(),
             "discount_rate": discount_rate,
+            "discount_rate_health": base.discount_rate_health,
             "posterior": str(posterior_path) if sample else None,
             "parameters": base.as_dict(),
             "scenarios": {s.name: s.to_dict() for s in scenarios},
@@ -163,7 +180,10 @@ def main(argv: list[str] | None = None) -> int:
 
     with pd.option_context("display.width", 200, "display.max_columns", 10, "display.max_colwidth", 32):
         headline = headline_table(summary)
-        print(headline[["Proven reoffences averted", "Drug-related deaths averted", "Net public cost (PV)", "Benefit-cost ratio"]])
+        print(headline[[
+            "Proven reoffences averted", "Drug-related deaths averted", "QALYs gained (discounted)", "Net public cost (PV)",
+            "Social benefit-cost ratio", "Benefit-cost ratio, crime only",
+        ]])
     print(f"\n{len(specs)} runs ({len(specs) - done_before} new) in {elapsed:.0f} s; results in {final}", file=sys.stderr)
     return 0
 

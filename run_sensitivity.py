@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.parameters or []:
         if name not in base:
             raise ParameterError(f"--parameters: unknown parameter '{name}'")
-    function = ScenarioOutcomes(scenario, args.scale, int(round(args.years * 52)), args.seed, base.discount_rate)
+    function = ScenarioOutcomes(scenario, args.scale, int(round(args.years * 52)), args.seed, base.discount_rate, base.discount_rate_health)
     outputs = list(function.outputs)
     cache = OUTPUTS / ".cache" / "sensitivity" / "evaluations.jsonl"
     evaluator = lambda names: Evaluator(  # noqa: E731

@@ -21,7 +21,7 @@ from .people import (
     RATE_TOTALS, REGION, SUPERVISED, UID, WAITING, Population, _take, _vacate,
 )
 from .processes.after_supervision import (
-    IN_TREATMENT_AFTER, PROBLEMATIC_AFTER, SCHEDULE_PARAMETERS, AfterSupervision, live, move_in,
+    IN_TREATMENT_AFTER, PROBLEMATIC_AFTER, PROBLEMATIC_IN_TREATMENT_AFTER, SCHEDULE_PARAMETERS, AfterSupervision, live, move_in,
 )
 from .processes.allocation import Allocation, allocate_rows, factors
 from .processes.courts import Courts, review
@@ -70,7 +70,7 @@ FLOWS = (
 STOCKS = (
     "supervised", "drug_need", "identified", "known_users", "known_users_ever_tested", "in_treatment",
     "waiting_list", "on_drr", "followed_up", "after_supervision", "in_treatment_after_supervision",
-    "problematic_after_supervision", "in_custody", "practitioners", "caseload_mean", "caseload_max",
+    "problematic_after_supervision", "problematic_users", "problematic_users_in_treatment", "in_custody", "practitioners", "caseload_mean", "caseload_max",
     "caseload_over_cap", "caseload_over_70", "treatment_places",
 )
 
@@ -257,12 +257,13 @@ class ProbationModel(mesa.Model):
             params = lever.apply(params)
         rates_change = any(params[name] != self.p[name] for name in RATE_PARAMETERS)
         after_changes = rates_change or any(params[name] != self.p[name] for name in SCHEDULE_PARAMETERS)
+        before, quality_before = self.p, self.treatment.quality()
         self.p = params
         self.active_levers = active
         if rates_change:
             self.offending.reschedule(np.flatnonzero(self.people.active))
         if after_changes:
-            self.after.reschedule_everyone()
+            self.after.reschedule(before, quality_before)
 
     # ------------------------------------------------------------------ records
     def _week_record(self, counts: np.ndarray, values: np.ndarray, rates: np.ndarray) -> dict[str, float]:
@@ -359,12 +360,16 @@ def _stocks(people):  # pragma: no cover - compiled
 def _count_stocks(
     active, supervised, in_custody, drug_use, identified, ever_tested, in_treatment, waiting, drr,
 ):  # pragma: no cover - compiled
-    """Counts of :data:`PEOPLE_STOCKS` in one pass over everyone (see :mod:`model.passes`)."""
+    """Counts of :data:`PEOPLE_STOCKS` in one pass over everyone (see :mod:`model.passes`),
+    then problematic users and problematic users in treatment (of every active person)."""
     n_supervised = need = n_identified = known = known_tested = treated = n_waiting = on_drr = custody = community = 0
-    treated_after = 0
+    treated_after = users = treated_users = 0
     for i in numba.prange(active.size):
         s = supervised[i]
-        user = s & (drug_use[i] == PROBLEMATIC)
+        problematic = active[i] & (drug_use[i] == PROBLEMATIC)
+        users += problematic
+        treated_users += problematic & in_treatment[i]
+        user = s & problematic
         n_supervised += s
         need += user
         n_identified += s & identified[i]
@@ -378,7 +383,7 @@ def _count_stocks(
         community += active[i] & ~in_custody[i]
     return (
         n_supervised, need, n_identified, known, known_tested, treated, n_waiting, on_drr, custody, community - n_supervised,
-        treated_after,
+        treated_after, users, treated_users,
     )
 
 
@@ -416,7 +421,8 @@ WEEK_COUNTS = (
     "offences_acquisitive", "offences_other", "proven_reoffences", "deaths", "drug_deaths", "deaths_after_supervision",
     "drug_deaths_after_supervision", "breaches", "resentenced", "exits", "orders_ended", "drr_ended_early", "recalls",
     "custody_receptions", "treatment_ended_by_exit", "waiting_ended_by_exit", *AFTER_COUNTS, "deaths_followed", "returns_on_new_order",
-    "moved_after_supervision", *PEOPLE_STOCKS, "after_supervision", "problematic_after_supervision", STAFF_STOCKS[0],
+    "moved_after_supervision", *PEOPLE_STOCKS, "after_supervision", "problematic_after_supervision", "problematic_users",
+    "problematic_users_in_treatment", STAFF_STOCKS[0],
     *STAFF_STOCKS[2:],
 )
 WEEK_VALUES = (STAFF_STOCKS[1], "offences_foregone_in_custody_acquisitive", "offences_foregone_in_custody_other")
@@ -501,8 +507,9 @@ def _week(
         n_court, n_release, n + returns, returns, *sentenced, *continuity, identifications, referrals + referrals_after_test,
         admitted + continuity[1], dropouts, completions, drr_starts, retained, give_ups, drr_completions, drr_revocations,
         tests, positive, remissions, changed - remissions, proven_acquisitive, proven - proven_acquisitive, proven, *died,
-        *exited[:7], ended_by_exit, exited[8], *after[:5], after[5], returning.size, moving.size, *stocks[:-1],
-        stocks[-1] + tallies[IN_TREATMENT_AFTER], followed[0].size - followed[1][N_FREE], tallies[PROBLEMATIC_AFTER],
+        *exited[:7], ended_by_exit, exited[8], *after[:5], after[5], returning.size, moving.size, *stocks[:10],
+        stocks[10] + tallies[IN_TREATMENT_AFTER], followed[0].size - followed[1][N_FREE], tallies[PROBLEMATIC_AFTER],
+        stocks[11] + tallies[PROBLEMATIC_AFTER], stocks[12] + tallies[PROBLEMATIC_IN_TREATMENT_AFTER],
         staff_stocks[0], staff_stocks[2], staff_stocks[3], staff_stocks[4],
     ))
     return 0, counts, np.array((staff_stocks[1], *foregone_in_custody(people, P))), np.concatenate((rates, after_rates))

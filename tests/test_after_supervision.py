@@ -9,7 +9,9 @@ import pytest
 from model import ProbationModel
 from model.parameters import ParameterSet
 from model.people import NONPROBLEMATIC, NO_USE, PROBLEMATIC, Population
-from model.processes.after_supervision import EVERYTHING, IN_TREATMENT_AFTER, PROBLEMATIC_AFTER, leave, live, schedule
+from model.processes.after_supervision import (
+    DESIST, EVERYTHING, IN_TREATMENT_AFTER, PROBLEMATIC_AFTER, TREATMENT, changed_chances, leave, live, schedule,
+)
 from model.processes.treatment import EARLY_WEEKS
 from model.streams import origin_of
 
@@ -185,3 +187,21 @@ def test_the_weekly_frame_counts_the_people_followed_and_their_offending(run_two
         assert frame[column].sum() > 0, column
     assert (frame["proven_reoffences_after_supervision"] <= frame["offences_acquisitive_after_supervision"]
             + frame["offences_other_after_supervision"]).all()
+
+
+def test_a_lever_redraws_only_the_times_whose_chances_it_changes(run_two_years):
+    """Common random numbers for the people followed: a lever that changes nobody's chances
+    (more treatment places, with funding_quality_elasticity 0) redraws no one's times; one
+    that changes desistance redraws only the desistance of people who have not desisted; one
+    that changes drop-out redraws only the treatment endings of people in treatment."""
+    m, _ = run_two_years
+    f = m.after.followed
+    rows = np.flatnonzero(f.active)
+    base = ParameterSet.load()
+    flags = lambda changes: changed_chances(f.arrays, rows, 1.0, 1.0, base.record, base.with_overrides(changes).record)  # noqa: E731
+    assert base.funding_quality_elasticity == 0 and not flags({"treatment_places": 2 * base.treatment_places}).any()
+    desisting = flags({"desistance_per_year": 0.3})
+    assert set(np.unique(desisting)) == {0, DESIST} and (desisting[f.risk[rows] > 0] == DESIST).all()
+    dropout = flags({"dropout_late_per_week": 0.5 * base.dropout_late_per_week})
+    assert (dropout[f.in_treatment[rows]] == TREATMENT).all() and not dropout[~f.in_treatment[rows]].any()
+    assert f.in_treatment[rows].sum() > 0

@@ -102,7 +102,7 @@ def test_every_lever_moves_its_primary_measures_the_intended_way(library, tmp_pa
     rows = []
     for group, scale in (([lever for lever in levers if lever is not naloxone], 0.05), ([naloxone], 1.0)):
         specs = build_specs([baseline, *single_lever_scenarios(group)], 6, 11, scale, 104)
-        rows.append(lever_table(outcome_table(run_ensemble(specs, cache, workers=0, progress=False), 0.035), group))
+        rows.append(lever_table(outcome_table(run_ensemble(specs, cache, workers=0, progress=False), 0.035, 0.015), group))
     primary = [r for table in rows for r in table.to_dict("records") if r["role"] == "primary"]
     assert len(primary) >= len(levers)
     wrong = [(r["lever"], r["measure"], r["change"], r["lower"], r["upper"]) for r in primary if r["verdict"] != "right"]

@@ -214,11 +214,11 @@ def test_discounting_follows_the_green_book():
 def test_benefit_cost_ratio_and_net_present_value_from_paired_runs(library):
     specs = build_specs([library.get("baseline"), library.get("caseload_cap")], replicates=2, seed=1, scale=0.01, weeks=20)
     results = [simulate(s) for s in specs]
-    table = outcome_table(results, 0.035)
+    table = outcome_table(results, 0.035, 0.015)
     row = table.loc[("caseload_cap", 0)]
     assert row["npv"] == pytest.approx(row["pv_benefits"] - row["pv_net_cost"])
     assert row["pv_net_cost"] == pytest.approx(
-        row["pv_net_cost_probation"] + row["pv_net_cost_health"] + row["pv_net_cost_custody"]
+        row["pv_net_cost_probation"] + row["pv_net_cost_custody"] + row["pv_net_cost_drug_treatment"] + row["pv_net_cost_health_care"]
     )
     assert row["pv_net_cost_probation"] > 0  # the extra practitioners are paid for
     assert (table.loc["baseline", ["reoffences_averted", "pv_net_cost", "npv"]] == 0).all().all()

@@ -8,9 +8,10 @@ treatment of people whose supervision has ended), testing (tests done), staff
 (practitioners employed, pre-sentence reports, one-off training), custody (people in
 prison after recall or breach), crime (offences by type at Home Office unit costs, of
 everyone the model follows: ``cost_crime_after_supervision`` is the part committed after
-supervision and its follow-up year), deaths (valued only when ``unit_cost_drug_death`` is set) and programmes (the
-stated yearly cost of active policy levers that buy nothing the model prices itself), also
-split by payer.
+supervision and its follow-up year), NHS care by drug use state and programmes (the stated
+yearly cost of active policy levers that buy nothing the model prices itself), also split by
+payer. Health lines in QALYs (:mod:`model.appraisal.health`): lost to deaths (and, of them,
+to drug-related deaths), lost to problematic drug use, gained in treatment.
 
 Memo lines, neither costs nor benefits of a scenario: the levers' nominal budget (their
 stated money while active) and the part of it meant for people outside the model (a
@@ -28,11 +29,15 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+from .health import weekly_health
+
 COST_LINES = (
     "cost_treatment", "cost_treatment_after_supervision", "cost_testing", "cost_staff", "cost_custody",
-    "cost_crime", "cost_crime_acquisitive", "cost_crime_other", "cost_crime_after_supervision", "cost_deaths",
+    "cost_crime", "cost_crime_acquisitive", "cost_crime_other", "cost_crime_after_supervision", "cost_health_care",
     "cost_programmes", "cost_programmes_probation", "cost_programmes_health",
 )
+QALYS = ("qalys_lost_deaths", "qalys_lost_drug_deaths", "qalys_lost_problematic_use", "qalys_gained_treatment")
+QALY_LINES = (*QALYS, *(f"value_{name}" for name in QALYS))  # QALYs, and their value in £ (discounted as health)
 MEMO_LINES = (
     "budget_nominal", "budget_other_clients", "treatment_capacity_other_clients", "cost_crime_foregone_in_custody",
 )
@@ -55,12 +60,14 @@ class Programme(Protocol):
 def weekly_costs(
     frame: pd.DataFrame, params: Mapping[str, float], levers: Iterable[Programme], scale: float
 ) -> dict[str, np.ndarray]:
-    """Each line of :data:`COST_LINES` and :data:`MEMO_LINES`, week by week (row ``k`` of
-    ``frame`` is week ``k``), for a run at ``scale`` with ``levers``; unit costs from ``params``."""
+    """Each line of :data:`COST_LINES`, :data:`QALY_LINES` and :data:`MEMO_LINES`, week by
+    week (row ``k`` of ``frame`` is week ``k``), for a run at ``scale`` with ``levers``; unit
+    costs and utilities from ``params``."""
     p = params
     count = lambda name: frame[name].to_numpy(dtype=float)  # noqa: E731
     weeks = np.arange(len(frame))
-    costs = dict.fromkeys(COST_LINES + MEMO_LINES, np.zeros(len(frame)))
+    costs = dict.fromkeys(COST_LINES + QALY_LINES + MEMO_LINES, np.zeros(len(frame)))
+    costs.update(weekly_health(count, p))
     place_week = p["cost_treatment_place_per_year"] / 52
     costs["cost_treatment"] = count("in_treatment") * place_week
     costs["cost_treatment_after_supervision"] = count("in_treatment_after_supervision") * place_week
@@ -77,7 +84,6 @@ def weekly_costs(
     costs["cost_crime_acquisitive"] = count("offences_acquisitive") * p["unit_cost_acquisitive"] + acquisitive_after
     costs["cost_crime_other"] = count("offences_other") * p["unit_cost_other"] + other_after
     costs["cost_crime"] = costs["cost_crime_acquisitive"] + costs["cost_crime_other"]
-    costs["cost_deaths"] = (count("drug_deaths") + count("drug_deaths_after_supervision")) * p["unit_cost_drug_death"]
     costs["cost_crime_foregone_in_custody"] = (
         count("offences_foregone_in_custody_acquisitive") * p["unit_cost_acquisitive"]
         + count("offences_foregone_in_custody_other") * p["unit_cost_other"]
@@ -94,5 +100,5 @@ def weekly_costs(
 
 
 def priced(frame: pd.DataFrame, params: Mapping[str, float], levers: Iterable[Programme], scale: float) -> pd.DataFrame:
-    """``frame`` with the :data:`COST_LINES` and :data:`MEMO_LINES` added as columns."""
+    """``frame`` with the :data:`COST_LINES`, :data:`QALY_LINES` and :data:`MEMO_LINES` added as columns."""
     return frame.assign(**weekly_costs(frame, params, levers, scale))

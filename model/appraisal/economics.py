@@ -1,15 +1,25 @@
-"""Outcomes and economics of scenarios against the baseline (HM Treasury Green Book).
+"""Outcomes and economics of scenarios against the baseline: a social cost-benefit analysis
+by HM Treasury's Green Book.
 
 Every figure is national (a run's counts divided by its scale) and in 2019/20 prices.
-Flows over the run are discounted weekly at the Green Book rate (3.5% a year) to present
-values. Costs are split by payer: probation (staff, testing, reports, probation
-programmes), health (treatment delivered to people on probation, and health programmes)
-and custody (prison after recall or breach). Benefits are crime costs averted (Home Office
-unit costs of crime, by offence type, of everyone the model follows, during supervision
-and after it) and, if ``unit_cost_drug_death`` is set, deaths averted. Crime averted is split by route: through custody (people held after recall or
-breach do not offend: the change in the crime they would have committed outside) and
-through treatment and recovery (the rest). Memo lines, neither cost nor benefit: the
-levers' nominal budget and funded treatment capacity that serves other clients.
+Flows over the run are discounted weekly to present values: money at the Green Book rate
+(3.5% a year), health effects (QALYs and their value) at its health rate (1.5%).
+
+Costs, by cost centre and payer: probation (staff, testing, reports, probation programmes)
+and custody (prison after recall or breach), paid by MoJ/HMPPS; drug treatment delivered
+(during and after supervision) and health programmes, paid by local authorities from the
+public health grant; NHS care by drug use state (:mod:`model.appraisal.health`), paid by
+DHSC/NHS, whose fall is a saving. The net public cost is their sum.
+
+Benefits, from the social perspective: crime costs averted (Home Office unit costs of crime,
+by offence type, of everyone the model follows, during supervision and after it), split by
+route (through custody: people held after recall or breach do not offend; through treatment
+and recovery: the rest); and QALYs gained (deaths averted, less problematic drug use, time
+in treatment) valued at the Green Book's value of a QALY. The headline NPV and BCR are
+social; the crime-only BCR (crime averted over the cost to MoJ/HMPPS and local authorities,
+the model's headline before health was counted) is kept, labelled as such. Memo lines,
+neither cost nor benefit: the levers' nominal budget and funded treatment capacity that
+serves other clients.
 
 Per scenario and replicate, differences from the baseline are paired (same replicate, same
 seed, same parameter draw). The interval of a value or a difference is the 2.5th to 97.5th
@@ -27,6 +37,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+from .costs import QALY_LINES
 from .outcomes import ratio, retained_12w_rate
 
 
@@ -48,10 +59,16 @@ class RunResult(Protocol):
 PRICE_BASE = "2019/20"
 BASELINE = "baseline"
 
-PAYER_COLUMNS = {
+COST_CENTRES = {
     "probation": ("cost_staff", "cost_testing", "cost_programmes_probation"),
-    "health": ("cost_treatment", "cost_treatment_after_supervision", "cost_programmes_health"),
     "custody": ("cost_custody",),
+    "drug_treatment": ("cost_treatment", "cost_treatment_after_supervision", "cost_programmes_health"),
+    "health_care": ("cost_health_care",),
+}
+PAYERS = {  # who pays each cost centre (community drug treatment: local authorities' public health grant)
+    "moj_hmpps": ("probation", "custody"),
+    "local_authorities": ("drug_treatment",),
+    "dhsc_nhs": ("health_care",),
 }
 TOTALS = (  # flows summed over the run (national)
     "identifications", "referrals", "tests", "positive_tests", "treatment_starts", "treatment_completions",
@@ -66,14 +83,21 @@ MEANS = (
     "practitioners", "treatment_places", "after_supervision", "in_treatment_after_supervision",
 )
 
+# QALYs gained (discounted) and their value, in all and by source (deaths, of them
+# drug-related, less problematic use, time in treatment).
+HEALTH_MEASURES = tuple(
+    f"{name}{part}" for name in ("qalys_gained", "pv_health_value")
+    for part in ("", "_deaths", "_drug_deaths", "_problematic_use", "_treatment")
+)
+
 # Columns of the outcome table that are already paired differences from the baseline (the
 # rest are each run's own values).
 PAIRED_MEASURES = (
     "reoffences_averted", "offences_averted", "deaths_averted", "pv_net_cost",
-    *(f"pv_net_cost_{payer}" for payer in PAYER_COLUMNS),
-    "pv_crime_averted_acquisitive", "pv_crime_averted_other", "pv_crime_averted_custody",
+    *(f"pv_net_cost_{centre}" for centre in COST_CENTRES), *(f"pv_net_cost_{payer}" for payer in PAYERS),
+    "pv_crime_averted", "pv_crime_averted_acquisitive", "pv_crime_averted_other", "pv_crime_averted_custody",
     "pv_crime_averted_treatment_recovery", "pv_crime_averted_after_supervision", "reoffences_averted_after_supervision",
-    "offences_averted_custody", "pv_benefits", "npv", "bcr",
+    "offences_averted_custody", *HEALTH_MEASURES, "pv_benefits", "npv", "bcr", "bcr_crime_only",
     "cost_per_reoffence_averted",
 )
 
@@ -81,10 +105,13 @@ PAIRED_MEASURES = (
 HEADLINES = {
     "reoffences_averted": ("Proven reoffences averted", "reoffences"),
     "deaths_averted": ("Drug-related deaths averted", "deaths"),
+    "qalys_gained": ("QALYs gained (discounted)", "QALYs"),
     "pv_net_cost": ("Net public cost (PV)", "GBP"),
-    "pv_benefits": ("Crime costs averted (PV)", "GBP"),
-    "npv": ("Net present value", "GBP"),
-    "bcr": ("Benefit-cost ratio", "ratio"),
+    "pv_crime_averted": ("Crime costs averted (PV)", "GBP"),
+    "pv_health_value": ("Value of QALYs gained (PV)", "GBP"),
+    "npv": ("Social net present value", "GBP"),
+    "bcr": ("Social benefit-cost ratio", "ratio"),
+    "bcr_crime_only": ("Benefit-cost ratio, crime only", "ratio"),
     "cost_per_reoffence_averted": ("Net cost per reoffence averted", "GBP each"),
 }
 
@@ -94,25 +121,29 @@ def discount_factors(weeks: int, rate: float) -> np.ndarray:
     return (1 + rate) ** -(np.arange(weeks) / 52.0)
 
 
-def run_outcomes(result: RunResult, discount_rate: float) -> dict[str, float]:
-    """National outcomes of one run: totals, mean stocks, present values, rates."""
+def run_outcomes(result: RunResult, discount_rate: float, health_discount_rate: float) -> dict[str, float]:
+    """National outcomes of one run: totals, mean stocks, present values (money at
+    ``discount_rate``, health at ``health_discount_rate``), rates."""
     weekly, scale = result.weekly, result.spec.scale
     # NumPy sums over one array of every column (a run is summarised thousands of times in
     # SA); the counts become floats there, exactly (they are far below 2**53).
     values, position = weekly.to_numpy(dtype=float), {name: k for k, name in enumerate(weekly.columns)}
     column = lambda name: values[:, position[name]]  # noqa: E731
     factor = discount_factors(len(weekly), discount_rate)
+    health_factor = discount_factors(len(weekly), health_discount_rate)
     pv = lambda name: float((column(name) * factor).sum() / scale)  # noqa: E731
     out: dict[str, float] = {f"total_{c}": float(column(c).sum() / scale) for c in TOTALS}
     out.update({f"mean_{c}": float(column(c).mean() / (1 if c.startswith("caseload") else scale)) for c in MEANS})
     out["total_drug_deaths"] = float((column("drug_deaths") + column("drug_deaths_after_supervision")).sum() / scale)
     out["total_deaths"] = float((column("deaths") + column("deaths_after_supervision")).sum() / scale)
-    for payer, columns in PAYER_COLUMNS.items():
-        out[f"pv_cost_{payer}"] = sum(pv(c) for c in columns)
-    out["pv_public_cost"] = out["pv_cost_probation"] + out["pv_cost_health"] + out["pv_cost_custody"]
+    for centre, columns in COST_CENTRES.items():
+        out[f"pv_cost_{centre}"] = sum(pv(c) for c in columns)
+    out["pv_public_cost"] = sum(out[f"pv_cost_{centre}"] for centre in COST_CENTRES)
+    for name in QALY_LINES:
+        out[f"pv_{name}"] = float((column(name) * health_factor).sum() / scale)
     for name in (
         "cost_treatment", "cost_treatment_after_supervision", "cost_crime", "cost_crime_acquisitive", "cost_crime_other",
-        "cost_crime_after_supervision", "cost_deaths", "cost_crime_foregone_in_custody",
+        "cost_crime_after_supervision", "cost_crime_foregone_in_custody",
         "budget_nominal", "budget_other_clients", "treatment_capacity_other_clients",
     ):
         out[f"pv_{name}"] = pv(name)
@@ -129,10 +160,10 @@ def run_outcomes(result: RunResult, discount_rate: float) -> dict[str, float]:
     return out
 
 
-def outcome_table(results: Iterable[RunResult], discount_rate: float) -> pd.DataFrame:
+def outcome_table(results: Iterable[RunResult], discount_rate: float, health_discount_rate: float) -> pd.DataFrame:
     """One row per run (scenario, replicate), one column per outcome, with paired
     differences from the baseline and the Green Book measures."""
-    runs = {(r.spec.scenario, r.spec.replicate): run_outcomes(r, discount_rate) for r in results}
+    runs = {(r.spec.scenario, r.spec.replicate): run_outcomes(r, discount_rate, health_discount_rate) for r in results}
     keys = sorted(runs)  # as the index sorts
     names = list(dict.fromkeys(name for outcomes in runs.values() for name in outcomes))  # in order of first appearance
     values = np.array([[runs[key].get(name, np.nan) for name in names] for key in keys], dtype=float).reshape(len(keys), len(names))
@@ -150,7 +181,9 @@ def outcome_table(results: Iterable[RunResult], discount_rate: float) -> pd.Data
         ),
         "deaths_averted": -diff["total_drug_deaths"],
         "pv_net_cost": diff["pv_public_cost"],
-        **{f"pv_net_cost_{payer}": diff[f"pv_cost_{payer}"] for payer in PAYER_COLUMNS},
+        **{f"pv_net_cost_{centre}": diff[f"pv_cost_{centre}"] for centre in COST_CENTRES},
+        **{f"pv_net_cost_{payer}": sum(diff[f"pv_cost_{c}"] for c in centres) for payer, centres in PAYERS.items()},
+        "pv_crime_averted": -diff["pv_cost_crime"],
         "pv_crime_averted_acquisitive": -diff["pv_cost_crime_acquisitive"],
         "pv_crime_averted_other": -diff["pv_cost_crime_other"],
         "pv_crime_averted_custody": diff["pv_cost_crime_foregone_in_custody"],
@@ -158,12 +191,24 @@ def outcome_table(results: Iterable[RunResult], discount_rate: float) -> pd.Data
         "pv_crime_averted_after_supervision": -diff["pv_cost_crime_after_supervision"],
         "reoffences_averted_after_supervision": -diff["total_proven_reoffences_after_supervision"],
         "offences_averted_custody": diff["total_offences_foregone_in_custody"],
-        "pv_benefits": -(diff["pv_cost_crime"] + diff["pv_cost_deaths"]),
     }
+    for prefix, scale_to in (("qalys", ""), ("pv_health_value", "value_")):
+        gained = {
+            "deaths": -diff[f"pv_{scale_to}qalys_lost_deaths"],
+            "drug_deaths": -diff[f"pv_{scale_to}qalys_lost_drug_deaths"],
+            "problematic_use": -diff[f"pv_{scale_to}qalys_lost_problematic_use"],
+            "treatment": diff[f"pv_{scale_to}qalys_gained_treatment"],
+        }
+        name = "qalys_gained" if prefix == "qalys" else prefix
+        measures[name] = gained["deaths"] + gained["problematic_use"] + gained["treatment"]
+        measures.update({f"{name}_{part}": value for part, value in gained.items()})
+    measures["pv_benefits"] = measures["pv_crime_averted"] + measures["pv_health_value"]
     measures["npv"] = measures["pv_benefits"] - measures["pv_net_cost"]
     with np.errstate(divide="ignore", invalid="ignore"):
         cost, averted = measures["pv_net_cost"], measures["reoffences_averted"]
         measures["bcr"] = np.where(cost > 0, measures["pv_benefits"] / cost, np.nan)
+        crime_cost = _crime_only_cost(measures)
+        measures["bcr_crime_only"] = np.where(crime_cost > 0, measures["pv_crime_averted"] / crime_cost, np.nan)
         measures["cost_per_reoffence_averted"] = np.where(averted > 0, cost / averted, np.nan)
     index = pd.MultiIndex.from_tuples(keys, names=["scenario", "replicate"])
     columns = [measures[name] for name in PAIRED_MEASURES]
@@ -195,26 +240,43 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
                 }
             )
     summary = pd.DataFrame(rows)
-    ratio_of_means = table.groupby(level="scenario")[["pv_benefits", "pv_net_cost"]].mean()
-    bcr = (ratio_of_means["pv_benefits"] / ratio_of_means["pv_net_cost"].where(ratio_of_means["pv_net_cost"] > 0))
-    is_bcr = summary["metric"] == "bcr"
-    summary.loc[is_bcr, "mean"] = summary.loc[is_bcr, "scenario"].map(bcr)  # BCR of mean benefits and costs
+    means = table.groupby(level="scenario").mean()
+    for metric, benefits, cost in (
+        ("bcr", means["pv_benefits"], means["pv_net_cost"]),
+        ("bcr_crime_only", means["pv_crime_averted"], _crime_only_cost(means)),
+    ):
+        rows = summary["metric"] == metric
+        summary.loc[rows, "mean"] = summary.loc[rows, "scenario"].map(benefits / cost.where(cost > 0))  # of mean benefits and costs
     return summary
 
 
+def _crime_only_cost(measures) -> np.ndarray:
+    """The cost the crime-only BCR divides by: MoJ/HMPPS's and local authorities' (NHS care
+    savings left out, as before health was counted)."""
+    return measures["pv_net_cost_moj_hmpps"] + measures["pv_net_cost_local_authorities"]
+
+
 def headline_table(summary: pd.DataFrame) -> pd.DataFrame:
-    """Scenario by headline outcome: 'mean (lower to upper)' strings for reports."""
+    """Scenario by headline outcome: 'mean (lower to upper)' strings for reports; a
+    benefit-cost ratio only where the net public cost is above 0 in 97.5% of replicates (a
+    ratio over a cost near 0 is meaningless)."""
     rows = summary[summary["metric"].isin(HEADLINES)]
     table = rows.pivot(index="scenario", columns="metric", values=["mean", "lower", "upper"])
     out = pd.DataFrame(index=table.index)
+    cost_lower = table[("lower", "pv_net_cost")] if ("lower", "pv_net_cost") in table.columns else None
     for metric, (label, unit) in HEADLINES.items():
         if ("mean", metric) not in table.columns:
             continue
         out[label] = [
-            _format(table.loc[s, ("mean", metric)], table.loc[s, ("lower", metric)], table.loc[s, ("upper", metric)], unit)
+            "n/a: net cost not above 0 in every replicate" if metric in RATIOS_OF_COST and cost_lower is not None
+            and s != BASELINE and not cost_lower[s] > 0
+            else _format(table.loc[s, ("mean", metric)], table.loc[s, ("lower", metric)], table.loc[s, ("upper", metric)], unit)
             for s in table.index
         ]
     return out
+
+
+RATIOS_OF_COST = ("bcr", "bcr_crime_only")  # a ratio over a net cost that may be near 0 is not shown (see headline_table)
 
 
 def _format(mean: float, lower: float, upper: float, unit: str) -> str:

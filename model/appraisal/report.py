@@ -18,6 +18,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from .decision import ENOUGH_REPLICATES, NICE_THRESHOLDS, options  # noqa: E402
 from .economics import BASELINE, PRICE_BASE, headline_table  # noqa: E402
 
 
@@ -90,14 +91,14 @@ def plot_time_series(weekly: pd.DataFrame, scenarios: Sequence[Scenario], scale:
 
 
 def plot_costs_and_benefits(summary: pd.DataFrame, scenarios: Sequence[Scenario], out: Path) -> Path:
-    """Present value of net public cost and of crime costs averted per scenario, with intervals."""
+    """Present value of net public cost and of social benefits per scenario, with intervals."""
     names = [s.name for s in scenarios if s.name != BASELINE]
     titles = [_wrap(s.title, 40) for s in scenarios if s.name != BASELINE]
     fig, axes = plt.subplots(1, 2, figsize=(13, 0.45 * len(names) + 2), sharey=True)
     y = np.arange(len(names))
     for ax, metric, label, colour in (
         (axes[0], "pv_net_cost", "Net public cost, present value (£m)", "tab:red"),
-        (axes[1], "pv_benefits", "Crime costs averted, present value (£m)", "tab:green"),
+        (axes[1], "pv_benefits", "Social benefits (crime averted and QALYs valued), present value (£m)", "tab:green"),
     ):
         rows = summary[summary["metric"] == metric].set_index("scenario").loc[names]
         mean = rows["mean"] / 1e6
@@ -158,6 +159,172 @@ def plot_referral_funnel(summary: pd.DataFrame, scenarios: Sequence[Scenario], y
                        "people (national)", out / "referral_funnel.png")
 
 
+def plot_cost_effectiveness_plane(table: pd.DataFrame, scenarios: Sequence[Scenario], value_of_qaly: float, out: Path) -> Path:
+    """Each option's replicates against the baseline: QALYs gained across, net public cost
+    less crime costs averted up; the option's mean marked; lines of constant cost per QALY
+    at NICE's thresholds and the Green Book's value (below a line, worth doing at that value)."""
+    titles = {s.name: s.title for s in scenarios}
+    names = options(table)
+    fig, ax = plt.subplots(figsize=(11, 7))
+    colours = plt.get_cmap("tab20")(np.linspace(0, 1, max(len(names), 2)))
+    for colour, name in zip(colours, names):
+        rows = table.xs(name, level="scenario")
+        x, y = rows["qalys_gained"], (rows["pv_net_cost"] - rows["pv_crime_averted"]) / 1e6
+        ax.scatter(x, y, s=10, color=colour, alpha=0.45)
+        ax.scatter(x.mean(), y.mean(), s=80, color=colour, edgecolor="black", label=_wrap(titles.get(name, name), 45))
+    limits = np.array(ax.get_xlim())
+    for threshold, style, label in (
+        (NICE_THRESHOLDS[0], ":", "£20,000 a QALY (NICE)"), (NICE_THRESHOLDS[1], "--", "£30,000 a QALY (NICE)"),
+        (value_of_qaly, "-", f"£{value_of_qaly:,.0f} a QALY (Green Book, {PRICE_BASE} prices)"),
+    ):
+        ax.plot(limits, limits * threshold / 1e6, style, color="grey", linewidth=1, label=label)
+    ax.set_xlim(*limits)
+    ax.axhline(0, color="black", linewidth=0.6)
+    ax.axvline(0, color="black", linewidth=0.6)
+    ax.set_xlabel("QALYs gained against the baseline (national, discounted at 1.5%)")
+    ax.set_ylabel("Net public cost less crime costs averted, present value (£m)")
+    ax.set_title("Cost-effectiveness plane: each replicate (small) and the mean (large) of each option")
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    ax.grid(alpha=0.3)
+    path = out / "cost_effectiveness_plane.png"
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def plot_acceptability(curves: pd.DataFrame, scenarios: Sequence[Scenario], value_of_qaly: float, out: Path) -> Path:
+    """Cost-effectiveness acceptability curves: at each value of a QALY, the probability
+    that each option is worth doing (net monetary benefit above zero) and that it is the best
+    of all the options and the baseline."""
+    titles = {s.name: s.title for s in scenarios}
+    fig, axes = plt.subplots(1, 2, figsize=(14, 5.5), sharey=True)
+    names = list(dict.fromkeys(curves["scenario"]))
+    colours = dict(zip(names, plt.get_cmap("tab20")(np.linspace(0, 1, max(len(names), 2)))))
+    for ax, column, title in (
+        (axes[0], "probability_worth_doing", "Probability that the option is worth doing"),
+        (axes[1], "probability_best", "Probability that the option is the best (baseline included)"),
+    ):
+        for name in names:
+            rows = curves[curves["scenario"] == name]
+            if rows[column].notna().any():
+                ax.plot(rows["value_of_qaly"] / 1e3, rows[column], color=colours[name], label=_wrap(titles.get(name, name), 45))
+        ax.axvspan(NICE_THRESHOLDS[0] / 1e3, NICE_THRESHOLDS[1] / 1e3, color="grey", alpha=0.15, label="NICE £20,000 to £30,000")
+        ax.axvline(value_of_qaly / 1e3, color="black", linestyle="--", linewidth=1, label="Green Book value of a QALY")
+        ax.set_xlabel("Value of a QALY (£ thousand, 2019/20 prices)")
+        ax.set_title(title, fontsize=10)
+        ax.set_ylim(-0.02, 1.02)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("Probability (share of replicates)")
+    axes[1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    fig.suptitle("Cost-effectiveness acceptability curves (net monetary benefit: QALYs valued, plus crime averted, less net cost)")
+    path = out / "acceptability_curves.png"
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+RANKED_COLUMNS = {  # headline label -> column of the ranked table
+    "Social net present value": "social NPV (PV)",
+    "Social benefit-cost ratio": "social BCR",
+    "Proven reoffences averted": "proven reoffences averted",
+    "Drug-related deaths averted": "drug-related deaths averted",
+    "QALYs gained (discounted)": "QALYs gained",
+    "Benefit-cost ratio, crime only": "BCR, crime only",
+}
+
+
+def ranked_table(summary: pd.DataFrame, decisions: pd.DataFrame, scenarios: Sequence[Scenario]) -> pd.DataFrame:
+    """The options ranked by mean social NPV: NPV and BCR with intervals, the probabilities
+    that NPV is positive and that the option is the best per pound, what it averts and gains."""
+    titles = {s.name: s.title for s in scenarios}
+    headline = headline_table(summary)
+    npv = summary[summary["metric"] == "npv"].set_index("scenario")["mean"]
+    order = [name for name in npv.sort_values(ascending=False).index if name in decisions.index]
+    rows = []
+    for name in order:
+        d = decisions.loc[name]
+        row = {"option": titles.get(name, name)}
+        for label, column in RANKED_COLUMNS.items():
+            row[column] = headline.loc[name, label] if label in headline.columns else "n/a"
+        row["P(NPV > 0)"] = f"{d['probability_npv_positive']:.2f}"
+        row["P(best per £)"] = f"{d['probability_best_per_pound']:.2f}"
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    return frame[["option", "social NPV (PV)", "social BCR", "P(NPV > 0)", "P(best per £)", *list(RANKED_COLUMNS.values())[2:]]]
+
+
+def _replicate_warning(replicates: int) -> list[str]:
+    if replicates >= ENOUGH_REPLICATES:
+        return []
+    return [
+        f"> **Warning: {replicates} replicate{'s' if replicates != 1 else ''} only.** Intervals from fewer than "
+        f"{ENOUGH_REPLICATES} replicates reach the sample's extremes (with one, there is no interval), and the "
+        "probabilities below are coarse. Run with `--reps 48` or more for figures to quote.",
+        "",
+    ]
+
+
+def _sureness(probability: float) -> str:
+    """Words for how likely, after the IPCC's likelihood scale."""
+    for bound, words in ((0.99, "virtually certain"), (0.9, "very likely"), (0.66, "likely"), (0.33, "about as likely as not"),
+                         (0.1, "unlikely"), (0.01, "very unlikely")):
+        if probability >= bound:
+            return words
+    return "exceptionally unlikely"
+
+
+def _option_paragraphs(summary: pd.DataFrame, decisions: pd.DataFrame, scenarios: Sequence[Scenario]) -> list[str]:
+    """One plain-language paragraph per option, from its numbers."""
+    mean = summary.set_index(["scenario", "metric"])["mean"]
+    lines = []
+    for s in sorted(scenarios, key=lambda s: -float(mean.get((s.name, "npv"), -np.inf))):  # as the ranked table
+        if s.name not in decisions.index:
+            continue
+        m = lambda metric: float(mean.get((s.name, metric), np.nan))  # noqa: E731
+        p = float(decisions.loc[s.name, "probability_npv_positive"])
+        lines += [
+            f"**{s.title}.** Net public cost {_money(m('pv_net_cost'))} (present value; MoJ/HMPPS "
+            f"{_money(m('pv_net_cost_moj_hmpps'))}, local authorities {_money(m('pv_net_cost_local_authorities'))}, "
+            f"NHS {_money(m('pv_net_cost_dhsc_nhs'))}). {_fewer(m('reoffences_averted'), 'proven reoffences')} and "
+            f"{_fewer(m('deaths_averted'), 'drug-related deaths')}; {m('qalys_gained'):,.0f} QALYs gained "
+            f"({m('qalys_gained_deaths'):,.0f} through deaths, {m('qalys_gained_problematic_use'):,.0f} through less "
+            f"problematic drug use, {m('qalys_gained_treatment'):,.0f} through time in treatment). Crime costs averted "
+            f"{_money(m('pv_crime_averted'))} and health {_money(m('pv_health_value'))}: a social NPV of "
+            f"{_money(m('npv'))}. That the NPV is positive is {_sureness(p)} (probability {p:.2f}); the expected value "
+            f"of knowing everything before deciding to fund it is {_money(float(decisions.loc[s.name, 'evpi_fund_or_not']))}.",
+            "",
+        ]
+    return lines
+
+
+def _money(value: float) -> str:
+    return f"{'-' if round(value / 1e6, 1) < 0 else ''}£{abs(value) / 1e6:,.1f}m"
+
+
+def _fewer(change: float, noun: str) -> str:
+    """'486 fewer proven reoffences', or '80 more' for a negative change averted."""
+    return f"{abs(change):,.0f} {'fewer' if round(change) >= 0 else 'more'} {noun}"
+
+
+def _information_paragraph(information: pd.DataFrame) -> list[str]:
+    """The value of perfect information, in all and for the parameters whose evidence is worth most."""
+    if information.empty:
+        return []
+    total = float(information.iloc[0]["value"])
+    parts = information.iloc[1:6]
+    named = "; ".join(f"`{row.quantity}` {_money(row.value)}" for row in parts.itertuples()) or "none varies"
+    return [
+        f"**What evidence is worth.** Knowing everything uncertain before choosing among all the options would be worth "
+        f"{_money(total)} (expected value of perfect information, at the Green Book's value of a QALY, for the decision "
+        "as a whole: nothing where one option is best in every replicate; each option's own fund-or-not value is in its "
+        "paragraph); "
+        f"knowing one parameter exactly (expected value of partial perfect information, regression method): {named}. "
+        "At reduced scale each replicate also carries chance variation a national decision would not face, so these are "
+        "upper bounds. `summary.csv` has every figure (scenario `decision`).",
+        "",
+    ]
+
+
 def _wrap(text: str, width: int = 34) -> str:
     words, lines, line = text.split(), [], ""
     for word in words:
@@ -178,8 +345,11 @@ def write_report(
     plots: Sequence[Path],
     assumptions: Sequence[str],
     cohort_rates: pd.DataFrame,
+    decisions: pd.DataFrame,
+    information: pd.DataFrame,
 ) -> Path:
-    """report.md: what was run, the headline table, the plots, caveats and assumptions."""
+    """report.md: which option and how sure (ranked table, a paragraph per option, the value
+    of information), what was run, the headline table, the plots, caveats and assumptions."""
     table = headline_table(summary).loc[[s.name for s in scenarios]]
     table.index = pd.Index([s.title for s in scenarios], name="scenario")
     lines = [
@@ -187,6 +357,21 @@ def write_report(
         "",
         f"Run {settings['started']} with `{settings['command']}`.",
         "",
+        *_replicate_warning(settings["replicates"]),
+        "## Which option, and how sure",
+        "",
+        "Options ranked by mean social net present value (Green Book social cost-benefit analysis: crime costs averted "
+        "and QALYs gained, valued at the Green Book's value of a QALY, less net public cost), against the baseline, "
+        f"over {settings['years']:g} years. Brackets: 2.5th to 97.5th percentile over replicates. P(NPV > 0): the share "
+        "of replicates in which the option's social NPV is positive; P(best per £): the share in which it has the highest "
+        "NPV per pound of its budget (its levers' stated money in present value; for the training package, which states "
+        "none, its net public cost). Each replicate draws a parameter set from the calibration posterior and its own "
+        "random numbers, the same in every option.",
+        "",
+        _markdown_table(ranked_table(summary, decisions, scenarios)),
+        "",
+        *_option_paragraphs(summary, decisions, scenarios),
+        *_information_paragraph(information),
         "## What was run",
         "",
         f"- {len(scenarios)} scenarios, {settings['replicates']} replicates each, {settings['years']:g} years, "
@@ -194,7 +379,8 @@ def write_report(
         f"- Replicate r uses the same random numbers{' and parameter draw' if settings.get('parameter_sample') else ''} "
         "in every scenario, so differences from the baseline are paired.",
         f"- Parameters: {settings['parameter_note']}",
-        f"- Money in {PRICE_BASE} prices; present values discounted at 3.5% a year (HM Treasury Green Book).",
+        f"- Money in {PRICE_BASE} prices; present values discounted at 3.5% a year, health effects (QALYs and their value) "
+        "at 1.5% (HM Treasury Green Book).",
         "",
         "| scenario | what it does | cost a year |",
         "|---|---|---|",
@@ -206,9 +392,13 @@ def write_report(
         "## Headline results against the baseline",
         "",
         "Mean over replicates, with the 95% interval (2.5th to 97.5th percentile over replicates) in brackets. "
-        "Net public cost counts probation, treatment and custody; custody saved by fewer recalls counts as a saving. "
-        "Crime costs averted use Home Office unit costs of crime. The benefit-cost ratio is mean benefits over mean net cost, "
-        "shown only where the net cost is positive.",
+        "A social cost-benefit analysis (Green Book). Net public cost counts probation and custody (MoJ/HMPPS), drug "
+        "treatment (local authorities) and NHS care by drug use state (DHSC/NHS); custody and care saved count as savings. "
+        "Benefits are crime costs averted (Home Office unit costs of crime) and QALYs gained (deaths averted, less "
+        "problematic drug use, time in treatment), valued at the Green Book's £70,000 a QALY (2020-21 prices; £67,400 in "
+        "2019/20 prices). The social net present value is benefits less net cost; the benefit-cost ratio is mean benefits "
+        "over mean net cost, shown only where the net cost is positive; the crime-only ratio (crime averted over the cost "
+        "to MoJ/HMPPS and local authorities) is the measure this model reported before health was counted.",
         "",
         _markdown_table(table),
         "",
@@ -248,6 +438,11 @@ def write_report(
         "(`treatment_funding_share_probation`) buys places, and only the treatment they receive is costed, as are only "
         "their benefits; what the rest of the money and the places they leave unused do for other clients of community "
         "treatment is outside the model.",
+        "- Health effects: utilities by drug use state are non-UK proxies and NHS care costs by state come from one "
+        "modelled English town (low confidence; both in `model/data/parameters.yaml` with ranges); social care (children "
+        "in care) is not counted for want of a per-person source. A person who comes back on a new order takes a "
+        "stranger's place among court starts, so a scenario with fewer reoffences follows more strangers, whose crime and "
+        "drug use count against it: its benefits are understated.",
         "- Recall and breach take people into custody for a time, where they do not offend: the crime this averts is "
         "shown apart from the crime averted through treatment and recovery, beside its custody cost.",
         f"- {len(assumptions)} parameters have no published source and are flagged as assumptions with ranges in "

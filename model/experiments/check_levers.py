@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     scenarios = [library.get(BASELINE), *single_lever_scenarios(levers)]
     specs = build_specs(scenarios, args.reps, args.seed, args.scale, int(round(args.years * 52)), sample)
     results = run_ensemble(specs, RunCache(OUTPUTS / ".cache" / "runs"), workers=args.workers, progress=not args.no_progress)
-    rows = lever_table(outcome_table(results, base.discount_rate), levers)
+    rows = lever_table(outcome_table(results, base.discount_rate, base.discount_rate_health), levers)
     settings = (
         f"Each lever alone at its stated money against the baseline: {args.reps} paired replicates, {args.years:g} years, "
         f"scale {args.scale:g}, seed {args.seed}; parameters "

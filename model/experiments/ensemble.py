@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from ..appraisal.costs import COST_LINES, MEMO_LINES, priced
+from ..appraisal.costs import COST_LINES, MEMO_LINES, QALY_LINES, priced
 from ..model import FLOWS, STOCKS, ProbationModel
 from ..parameters import ParameterSet
 from .levers import Lever
@@ -44,7 +44,7 @@ PACKAGE = Path(__file__).resolve().parents[1]
 # record, how levers change parameters, and the data files. (Reports and the economics are
 # worked out from the cached runs each time, so editing them keeps the cache.)
 RESULT_FILES = ("*.py", "processes/*.py", "appraisal/costs.py", "experiments/levers.py", "data/*.yaml")
-WEEKLY_COLUMNS = ("week", *FLOWS, *STOCKS, *COST_LINES, *MEMO_LINES)  # a cached run's weekly frame
+WEEKLY_COLUMNS = ("week", *FLOWS, *STOCKS, *COST_LINES, *QALY_LINES, *MEMO_LINES)  # a cached run's weekly frame
 
 
 @cache

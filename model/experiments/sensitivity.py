@@ -185,6 +185,7 @@ class ScenarioOutcomes:
     weeks: int = 260
     seed: int = 1
     discount_rate: float = 0.035
+    health_discount_rate: float = 0.015
     outputs: tuple[str, ...] = ("bcr", "reoffences_averted", "deaths_averted")
 
     def __call__(self, parameters: dict[str, float]) -> dict[str, float]:
@@ -193,13 +194,13 @@ class ScenarioOutcomes:
             RunSpec("baseline", 0, self.seed, self.scale, self.weeks, (), params),
             RunSpec(self.scenario.name, 0, self.seed, self.scale, self.weeks, self.scenario.levers, params),
         ])
-        row = outcome_table(pair, self.discount_rate).loc[(self.scenario.name, 0)]
+        row = outcome_table(pair, self.discount_rate, self.health_discount_rate).loc[(self.scenario.name, 0)]
         return {name: float(row[name]) for name in self.outputs}
 
     def __repr__(self) -> str:  # identifies cached evaluations, so a new model version evaluates afresh
         return (
             f"ScenarioOutcomes(model {model_fingerprint()}, {self.scenario.name}, {self.scenario.to_dict()}, {self.scale}, "
-            f"{self.weeks}, {self.seed})"
+            f"{self.weeks}, {self.seed}, {self.discount_rate}, {self.health_discount_rate})"
         )
 
 

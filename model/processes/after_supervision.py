@@ -39,18 +39,21 @@ from ..people import (
     RATE_TOTALS, REOFFENDED, REOFFENDED_SINCE_TREATMENT_START, RISK, ROUTE, SEVERITY, START_WEEK, SUPERVISED, TREATMENT_OUTCOME,
     TREATMENT_START, TREATMENT_WEEK, UID, USE_WEEK, WATCHED, Population, _vacate, copy_rows, rows_where, take_rows,
 )
+from ..parameters import ParameterSet
 from ..process import Process
 from ..streams import draw, draw_exponential, salt_of
 from .treatment import EARLY_WEEKS
 
 LATER = 2**30 - 1  # the week of an event that will not happen (the default of next_event)
-IN_TREATMENT_AFTER, PROBLEMATIC_AFTER = 0, 1  # positions in AfterSupervision.tallies
+# Positions in AfterSupervision.tallies: people in treatment, problematic users, and both.
+IN_TREATMENT_AFTER, PROBLEMATIC_AFTER, PROBLEMATIC_IN_TREATMENT_AFTER = 0, 1, 2
 # Calls of the process's stream in a week: scheduling, then the events.
 DEATH_CALL, USE_CALL, TREATMENT_CALL, DESIST_CALL, OFFENCE_CALL = 1, 2, 3, 6, 7  # treatment: 3 to 5, one per period
 CAUSE_CALL, ENDING_CALL, RETURN_CALL, RESCHEDULE_CALL = 11, 12, 13, 99
-# The parameters the scheduled times depend on: when a lever changes one, everyone followed is scheduled again.
+# The parameters the scheduled times depend on: when a lever changes one, the times of everyone
+# followed whose chances it changes are drawn again (AfterSupervision.reschedule).
 SCHEDULE_PARAMETERS = (
-    "drug_death_per_year_problematic", "drug_death_rr_nonproblematic", "drug_death_rr_female", "ost_death_rr",
+    "new_order_per_proven_reoffence", "drug_death_per_year_problematic", "drug_death_rr_nonproblematic", "drug_death_rr_female", "ost_death_rr",
     "naloxone_death_rr", "other_death_per_year", "remission_in_treatment_per_week", "remission_untreated_per_week",
     "relapse_per_week", "dropout_early_per_week", "dropout_late_per_week", "dropout_no_ost_multiplier",
     "completion_min_weeks", "completion_per_week", "desistance_per_year", "funding_quality_elasticity", "treatment_places",
@@ -60,7 +63,7 @@ SCHEDULE_PARAMETERS = (
 class AfterSupervision(Process):
     """The people followed after supervision (``followed``, a :class:`Population` of its own)
     and counts of them kept up to date as they change (``tallies``: in treatment,
-    problematic users)."""
+    problematic users, problematic users in treatment)."""
 
     name = "after_supervision"
     GROWTH = 1.25  # the followed population grows steadily: room in smaller steps than the caseload's
@@ -68,7 +71,7 @@ class AfterSupervision(Process):
     def __init__(self, model):
         super().__init__(model)
         self.followed = Population(capacity=1024, growth=self.GROWTH, by_person=True)
-        self.tallies = np.zeros(2, dtype=np.int64)
+        self.tallies = np.zeros(3, dtype=np.int64)
 
     def make_room(self) -> None:
         """Rows for everyone who could join this week: people out of supervision in the
@@ -76,14 +79,62 @@ class AfterSupervision(Process):
         people = self.people
         self.followed.reserve(int(np.count_nonzero(people.active & ~people.supervised & ~people.in_custody)))
 
-    def reschedule_everyone(self) -> None:
-        """Draw everyone's times again, from this week on (a lever changed a parameter they
-        depend on; this runs before the week's events)."""
+    def reschedule(self, before: ParameterSet, quality_before: float) -> None:
+        """Draw again, from this week on, the times of everyone followed whose chances a lever
+        has just changed (the parameters were ``before``; this runs before the week's
+        events). Only the times whose chances changed are drawn again, so the people a
+        lever does not touch keep their times, as in the run without it (common random
+        numbers: a lever that changes a few people's chances does not make the rest a new
+        sample)."""
         m = self.model
         rows = np.flatnonzero(self.followed.active)
-        redraw = np.full(rows.size, EVERYTHING, dtype=np.int8)
+        quality = m.treatment.quality()
+        redraw = changed_chances(self.followed.arrays, rows, quality_before, quality, before.record, m.p.record)
+        changed = redraw > 0
         origin = np.uint64(salt_of(self.chance.origin, RESCHEDULE_CALL))  # apart from the week's own draws
-        schedule(self.followed.arrays, rows, redraw, origin, m.treatment.quality(), m.week - 1, m.p.record)
+        schedule(self.followed.arrays, rows[changed], redraw[changed], origin, quality, m.week - 1, m.p.record)
+
+
+@numba.njit(cache=True)
+def changed_chances(people, rows, quality_before, quality, P_before, P):  # pragma: no cover - compiled
+    """For each person in ``rows``: which of their times (flags, see :data:`EVERYTHING`) have
+    chances that differ between the parameters ``P_before`` and ``P``."""
+    p0, p1 = P_before[0], P[0]
+    use, severity, ocu, in_treatment, ost = people[DRUG_USE], people[SEVERITY], people[OCU], people[IN_TREATMENT], people[OST]
+    female, naloxone, risk = people[FEMALE], people[NALOXONE], people[RISK]
+    flags = np.zeros(rows.size, dtype=np.int8)
+    same_treatment_rules = p0.completion_min_weeks == p1.completion_min_weeks
+    for k in range(rows.size):
+        i = rows[k]
+        rates = [
+            _weekly_rates(
+                use[i] == PROBLEMATIC, severity[i], ocu[i], in_treatment[i], risk[i] / 52.0, p.acquisitive_multiplier_problematic,
+                p.acquisitive_multiplier_ocu, 1 - p.treatment_offending_reduction, p.acquisitive_per_year, p.other_per_year,
+                p.other_multiplier_problematic,
+            )
+            for p in (p0, p1)
+        ]
+        if rates[0] != rates[1]:
+            flags[k] |= RATES
+        if (p0.proven_share_acquisitive, p0.proven_share_other, p0.new_order_per_proven_reoffence) != (
+            p1.proven_share_acquisitive, p1.proven_share_other, p1.new_order_per_proven_reoffence
+        ):
+            flags[k] |= OFFENCE
+        if death_chances(use[i], severity[i], female[i], ost[i], naloxone[i], p0) != death_chances(
+            use[i], severity[i], female[i], ost[i], naloxone[i], p1
+        ):
+            flags[k] |= DEATH
+        if use_chance(use[i], in_treatment[i], p0) != use_chance(use[i], in_treatment[i], p1):
+            flags[k] |= USE
+        if in_treatment[i]:
+            for weeks_in in (0, EARLY_WEEKS, int(p1.completion_min_weeks)):
+                if not same_treatment_rules or ending_chances(weeks_in, ocu[i], ost[i], quality_before, p0) != ending_chances(
+                    weeks_in, ocu[i], ost[i], quality, p1
+                ):
+                    flags[k] |= TREATMENT
+        if risk[i] > 0 and p0.desistance_per_year != p1.desistance_per_year:
+            flags[k] |= DESIST
+    return flags
 
 
 @numba.njit(cache=True)
@@ -231,6 +282,14 @@ def _redraw(everyone, people, rows, redraw, origin, quality, week, P):  # pragma
 
 
 @numba.njit(cache=True)
+def tally(tallies, in_treatment, problematic, sign):  # pragma: no cover - compiled
+    """Add (``sign`` 1) or take away (-1) a person in ``tallies`` (see :data:`IN_TREATMENT_AFTER`)."""
+    tallies[IN_TREATMENT_AFTER] += sign * in_treatment
+    tallies[PROBLEMATIC_AFTER] += sign * problematic
+    tallies[PROBLEMATIC_IN_TREATMENT_AFTER] += sign * (in_treatment and problematic)
+
+
+@numba.njit(cache=True)
 def move_in(people, rows, followed, pairs, tallies, origin, quality, week, P):  # pragma: no cover - compiled
     """The people in ``rows`` of the caseload's population, whose follow-up has ended, join
     the people followed (``pairs``: the blocks of the two populations, caseload first; the
@@ -241,8 +300,7 @@ def move_in(people, rows, followed, pairs, tallies, origin, quality, week, P):  
     copy_rows(pairs, rows, new)
     for i in new:
         after[RATE_ACQUISITIVE][i] = after[RATE_DRUG_DRIVEN][i] = after[RATE_OTHER][i] = 0.0  # not yet in the summed rates
-        tallies[IN_TREATMENT_AFTER] += after[IN_TREATMENT][i]
-        tallies[PROBLEMATIC_AFTER] += after[DRUG_USE][i] == PROBLEMATIC
+        tally(tallies, after[IN_TREATMENT][i], after[DRUG_USE][i] == PROBLEMATIC, 1)
     schedule(after, new, np.full(new.size, EVERYTHING, dtype=np.int8), origin, quality, week, P)
 
 
@@ -259,9 +317,9 @@ def _due(next_event, week):  # pragma: no cover - compiled
 
 # What happened to a person in their week (columns of what _events returns).
 (
-    ENDED, ENDED_REOFFENDED, STOPPED_USING, USE_CHANGE, REOFFENCE_COUNTED, COMES_BACK, DESISTED, DIED, DIED_IN_TREATMENT,
-    REDRAW,
-) = range(10)
+    WAS_TREATED, WAS_PROBLEMATIC, ENDED, ENDED_REOFFENDED, USE_CHANGE, REOFFENCE_COUNTED, COMES_BACK, DESISTED, DIED,
+    DIED_IN_TREATMENT, REDRAW,
+) = range(11)
 OTHER_DEATH, DRUG_DEATH = 1, 2  # values of DIED
 
 
@@ -277,6 +335,7 @@ def live(followed, main_row_of_uid, tallies, outcomes, origin, quality, week, P)
     deaths and deaths of people in treatment. Each person's week is worked out on any core
     (:func:`_events`); what they add to shared counts is added here, in the order of rows."""
     people = followed[2]
+    in_treatment, use = people[IN_TREATMENT], people[DRUG_USE]
     rows = rows_where(_due(people[NEXT_EVENT], week))
     happened = _events(people[UID], people, rows, origin, quality, week, P)
     returning = np.empty(rows.size, dtype=np.int64)
@@ -286,15 +345,14 @@ def live(followed, main_row_of_uid, tallies, outcomes, origin, quality, week, P)
     for k in range(rows.size):
         i, h = rows[k], happened[k]
         start = people[TREATMENT_START][i]
+        tally(tallies, h[WAS_TREATED], h[WAS_PROBLEMATIC], -1)  # as they were, then as they are (the dead leave below)
+        tally(tallies, in_treatment[i], use[i] == PROBLEMATIC, 1)
         if h[ENDED]:
             completions += h[ENDED] == COMPLETED
             dropouts += h[ENDED] == DROPPED_OUT
-            tallies[IN_TREATMENT_AFTER] -= 1
-            tallies[PROBLEMATIC_AFTER] -= h[STOPPED_USING]
             count_treatment_end(outcomes, h[ENDED], start, h[ENDED_REOFFENDED])
         remissions += h[USE_CHANGE] < 0
         relapses += h[USE_CHANGE] > 0
-        tallies[PROBLEMATIC_AFTER] += h[USE_CHANGE]
         if h[REOFFENCE_COUNTED]:
             count_reoffence(outcomes, h[REOFFENCE_COUNTED], start)
         desisted += h[DESISTED]
@@ -317,13 +375,14 @@ def live(followed, main_row_of_uid, tallies, outcomes, origin, quality, week, P)
 def _events(everyone, people, rows, origin, quality, week, P):  # pragma: no cover - compiled
     """The work of :func:`live` for each person in ``rows`` (``everyone``: a column, for the
     population's size, see :mod:`model.passes`): their record changed, and what happened
-    (a row of int8 per person, columns :data:`ENDED` to :data:`REDRAW`: what :func:`schedule`
-    draws again, none for the dead)."""
+    (a row of int8 per person, columns :data:`WAS_TREATED` to :data:`REDRAW`: what
+    :func:`schedule` draws again, none for the dead)."""
     uid, use, in_treatment, ost = people[UID], people[DRUG_USE], people[IN_TREATMENT], people[OST]
     since_treatment = people[REOFFENDED_SINCE_TREATMENT_START]
     happened = np.zeros((rows.size, REDRAW + 1), dtype=np.int8)
     for k in numba.prange(rows.size):
         i, h, p = rows[k], happened[k], P[0]
+        h[WAS_TREATED], h[WAS_PROBLEMATIC] = in_treatment[i], use[i] == PROBLEMATIC
         if people[TREATMENT_WEEK][i] <= week:
             dropout, complete = ending_chances(week - people[TREATMENT_START][i], people[OCU][i], ost[i], quality, p)
             completed = draw(uid[i], salt_of(origin, ENDING_CALL)) * min(dropout + complete, 1.0) >= dropout
@@ -333,7 +392,6 @@ def _events(everyone, people, rows, origin, quality, week, P):  # pragma: no cov
             in_treatment[i] = ost[i] = False
             if completed and use[i] == PROBLEMATIC:
                 use[i] = NONPROBLEMATIC
-                h[STOPPED_USING] = 1
             h[REDRAW] |= RATES | DEATH | USE | TREATMENT
         if people[USE_WEEK][i] <= week:
             if use[i] == PROBLEMATIC:
@@ -369,8 +427,7 @@ def leave(followed, rows, row_of_uid, tallies):  # pragma: no cover - compiled
     tallies, their rows freed, with no event."""
     free_rows, counters, people = followed
     for i in rows:
-        tallies[IN_TREATMENT_AFTER] -= people[IN_TREATMENT][i]
-        tallies[PROBLEMATIC_AFTER] -= people[DRUG_USE][i] == PROBLEMATIC
+        tally(tallies, people[IN_TREATMENT][i], people[DRUG_USE][i] == PROBLEMATIC, -1)
     _vacate(people, rows, row_of_uid, free_rows, counters)
     for i in rows:
         people[NEXT_EVENT][i] = LATER

@@ -30,10 +30,13 @@ from model.appraisal.decision import (
 )
 from model.appraisal.economics import outcome_table, summarise, headline_table
 from model.experiments.ensemble import RunCache, build_specs, describe_specs, run_ensemble, tidy_weekly
+from model.experiments import existing_treatment
 from model.experiments.cli import Parser, UsageError, check_options, run_command
 from model.experiments.outputs import OUTPUTS, git_commit, output_dir, published, versions
+from model.kernel_cache import kernels_cached
 from model.parameters import ParameterSet
 from model.appraisal.report import (
+    like_for_like,
     plot_acceptability,
     plot_continuity_cascade,
     plot_cost_effectiveness_plane,
@@ -119,13 +122,23 @@ def main(argv: list[str] | None = None) -> int:
 
     weeks = int(round(args.years * 52))
     specs = build_specs(scenarios, args.reps, args.seed, args.scale, weeks, sample)
+    without = existing_treatment.without_treatment(library.levers)  # for the like-for-like check, not an option
+    check_specs = build_specs([without], args.reps, args.seed, args.scale, weeks, sample)
     cache = RunCache(args.cache)
-    done_before = sum(cache.has(s) for s in specs)
-    print(f"{len(scenarios)} scenarios x {args.reps} replicates = {len(specs)} runs "
-          f"({done_before} already done), {args.years:g} years at scale {args.scale:g}", file=sys.stderr)
+    done_before = sum(cache.has(s) for s in specs + check_specs)
+    print(f"{len(scenarios)} scenarios x {args.reps} replicates = {len(specs)} runs, and {len(check_specs)} without "
+          f"today's treatment for the like-for-like check ({done_before} already done), {args.years:g} years at scale "
+          f"{args.scale:g}", file=sys.stderr)
+    if not kernels_cached():
+        print("compiling the model's kernels for this version of the code (once: a minute or two before the first "
+              "runs finish; they are cached after)", file=sys.stderr)
     clock = time.perf_counter()
-    results = run_ensemble(specs, cache, workers=args.workers, scheduler=args.scheduler, progress=not args.no_progress)
+    everything = run_ensemble(
+        specs + check_specs, cache, workers=args.workers, scheduler=args.scheduler, progress=not args.no_progress
+    )
     elapsed = time.perf_counter() - clock
+    results = [r for r in everything if r.spec.scenario != without.name]
+    checked = [r for r in everything if r.spec.scenario in (without.name, "baseline")]
 
     discount_rate = base.discount_rate
     table = outcome_table(results, discount_rate, base.discount_rate_health)
@@ -133,7 +146,10 @@ def main(argv: list[str] | None = None) -> int:
     decisions = decision_table(table, base.value_of_qaly)
     curves = acceptability(table)
     information = information_values(table, replicate_parameters(specs), base.value_of_qaly)
-    summary = pd.concat([summary, summary_rows(decisions, information)], ignore_index=True)
+    returns = existing_treatment.returns_by_horizon(checked, discount_rate, base.discount_rate_health)
+    summary = pd.concat(
+        [summary, summary_rows(decisions, information), existing_treatment.summary_rows(returns)], ignore_index=True
+    )
     if args.reps < ENOUGH_REPLICATES:
         print(f"warning: {args.reps} replicates: intervals reach the sample's extremes below {ENOUGH_REPLICATES} "
               "(see the report's warning)", file=sys.stderr)
@@ -161,7 +177,10 @@ def main(argv: list[str] | None = None) -> int:
             "replicates": args.reps, "years": args.years, "scale": args.scale, "seed": args.seed,
             "parameter_sample": bool(sample), "parameter_note": parameter_note,
         }
-        write_report(staging, summary, scenarios, settings, plots, base.assumptions(), cohort_rates, decisions, information)
+        write_report(
+            staging, summary, scenarios, settings, plots, base.assumptions(), cohort_rates, decisions, information,
+            like_for_like(summary, existing_treatment.PUBLISHED),
+        )
         meta = {
             **settings,
             "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -184,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
             "Proven reoffences averted", "Drug-related deaths averted", "QALYs gained (discounted)", "Net public cost (PV)",
             "Social benefit-cost ratio", "Benefit-cost ratio, crime only",
         ]])
-    print(f"\n{len(specs)} runs ({len(specs) - done_before} new) in {elapsed:.0f} s; results in {final}", file=sys.stderr)
+    print(f"\n{len(everything)} runs ({len(everything) - done_before} new) in {elapsed:.0f} s; results in {final}", file=sys.stderr)
     return 0
 
 

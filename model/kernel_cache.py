@@ -51,3 +51,10 @@ def use_kernel_cache() -> None:
         for earlier in CACHE_ROOT.iterdir():
             if earlier != folder:
                 shutil.rmtree(earlier, ignore_errors=True)
+
+
+def kernels_cached() -> bool:
+    """Whether this source's kernels are compiled and cached already (a first run compiles
+    them, which takes a minute or two before the first result)."""
+    folder = Path(numba.config.CACHE_DIR) if numba.config.CACHE_DIR else CACHE_ROOT / kernel_source_hash()
+    return folder.is_dir() and any(folder.rglob("*.nbi"))

@@ -132,3 +132,16 @@ def test_the_value_of_perfect_information_of_a_two_option_choice():
     # the best of the baseline (0) and two options; a tie shares the replicate
     best = probability_best(pd.DataFrame({"a": [1.0, -1.0, 2.0, -1.0], "b": [0.5, 2.0, 2.0, -2.0]}))
     assert best.to_dict() == pytest.approx({"baseline": 0.25, "a": 0.25 + 0.125, "b": 0.25 + 0.125})
+
+
+def test_the_return_on_today_s_treatment_is_what_removing_it_loses_per_pound_saved():
+    from model.experiments.existing_treatment import WITHOUT, returns
+
+    index = pd.MultiIndex.from_tuples([("baseline", 0), (WITHOUT, 0)], names=["scenario", "replicate"])
+    table = pd.DataFrame({  # paired differences of the run without treatment: £10m saved, more crime and care, QALYs lost
+        "pv_net_cost_drug_treatment": [0.0, -10e6], "pv_crime_averted": [0.0, -25e6],
+        "pv_net_cost_dhsc_nhs": [0.0, 5e6], "pv_health_value": [0.0, -20e6],
+    }, index=index)
+    row = returns(table).loc[0]
+    assert row["treatment_cost"] == 10e6
+    assert row["return_crime_and_nhs_care"] == pytest.approx(3.0) and row["return_social"] == pytest.approx(5.0)

@@ -134,6 +134,8 @@ def run_outcomes(result: RunResult, discount_rate: float, health_discount_rate: 
     pv = lambda name: float((column(name) * factor).sum() / scale)  # noqa: E731
     out: dict[str, float] = {f"total_{c}": float(column(c).sum() / scale) for c in TOTALS}
     out.update({f"mean_{c}": float(column(c).mean() / (1 if c.startswith("caseload") else scale)) for c in MEANS})
+    out["total_community_referrals"] = out["total_referrals"] + out["total_drrs_issued"]  # probation's and the courts'
+    out["total_community_treatment_starts"] = out["total_treatment_starts"] - out["total_release_pickups"]
     out["total_drug_deaths"] = float((column("drug_deaths") + column("drug_deaths_after_supervision")).sum() / scale)
     out["total_deaths"] = float((column("deaths") + column("deaths_after_supervision")).sum() / scale)
     for centre, columns in COST_CENTRES.items():
@@ -217,7 +219,8 @@ def outcome_table(results: Iterable[RunResult], discount_rate: float, health_dis
 
 def summarise(table: pd.DataFrame) -> pd.DataFrame:
     """summary.csv: scenario, metric, mean and 95% interval; difference from the baseline
-    (paired by replicate) with its interval."""
+    (paired by replicate) with its interval. The ratios (:data:`RATIOS_OF_MEANS`) are ratios
+    of means with bootstrap intervals."""
     base = table.xs(BASELINE, level="scenario")
     rows = []
     for scenario, group in table.groupby(level="scenario", sort=False):
@@ -240,14 +243,41 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
                 }
             )
     summary = pd.DataFrame(rows)
-    means = table.groupby(level="scenario").mean()
-    for metric, benefits, cost in (
-        ("bcr", means["pv_benefits"], means["pv_net_cost"]),
-        ("bcr_crime_only", means["pv_crime_averted"], _crime_only_cost(means)),
-    ):
-        rows = summary["metric"] == metric
-        summary.loc[rows, "mean"] = summary.loc[rows, "scenario"].map(benefits / cost.where(cost > 0))  # of mean benefits and costs
+    for metric, (numerator, denominator) in RATIOS_OF_MEANS.items():
+        for scenario, group in table.groupby(level="scenario", sort=False):
+            mean, lower, upper = ratio_of_means(numerator(group), denominator(group))
+            at = (summary["scenario"] == scenario) & (summary["metric"] == metric)
+            summary.loc[at, ["mean", "lower", "upper"]] = mean, lower, upper
     return summary
+
+
+# Ratios reported as the ratio of the means over replicates (not the mean of each replicate's
+# ratio, which a replicate with a cost or an effect near 0 can throw anywhere): numerator and
+# denominator of each, from an outcome table's rows.
+RATIOS_OF_MEANS = {
+    "bcr": (lambda t: t["pv_benefits"], lambda t: t["pv_net_cost"]),
+    "bcr_crime_only": (lambda t: t["pv_crime_averted"], lambda t: _crime_only_cost(t)),
+    "cost_per_reoffence_averted": (lambda t: t["pv_net_cost"], lambda t: t["reoffences_averted"]),
+}
+BOOTSTRAP_RESAMPLES = 2000
+
+
+def ratio_of_means(numerator: pd.Series, denominator: pd.Series) -> tuple[float, float, float]:
+    """The ratio of the means, and its 95% interval by the bootstrap over replicates (pairs
+    resampled together, a fixed seed so that the same runs give the same interval); not
+    defined (NaN) where the denominator's mean is not above 0, and no interval where it is
+    not above 0 in 97.5% of resamples."""
+    x, y = numerator.to_numpy(dtype=float), denominator.to_numpy(dtype=float)
+    keep = np.isfinite(x) & np.isfinite(y)
+    x, y = x[keep], y[keep]
+    if not x.size or y.mean() <= 0:
+        return np.nan, np.nan, np.nan
+    resamples = np.random.default_rng(0).integers(0, x.size, size=(BOOTSTRAP_RESAMPLES, x.size))
+    mean_x, mean_y = x[resamples].mean(axis=1), y[resamples].mean(axis=1)
+    if x.size < 2 or np.quantile(mean_y, 0.025) <= 0:
+        return x.mean() / y.mean(), np.nan, np.nan
+    ratios = mean_x / mean_y
+    return x.mean() / y.mean(), float(np.quantile(ratios, 0.025)), float(np.quantile(ratios, 0.975))
 
 
 def _crime_only_cost(measures) -> np.ndarray:

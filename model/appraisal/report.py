@@ -22,13 +22,21 @@ from .decision import ENOUGH_REPLICATES, NICE_THRESHOLDS, options  # noqa: E402
 from .economics import BASELINE, PRICE_BASE, headline_table  # noqa: E402
 
 
+class Spending(Protocol):
+    """When a lever's money is spent (:class:`model.experiments.levers.Lever` is one)."""
+
+    cost_per_year: float
+    start_week: int
+    weeks: int | None
+
+
 class Scenario(Protocol):
     """What a report shows of a scenario (:class:`model.experiments.scenarios.Scenario` is one)."""
 
     name: str
     title: str
     description: str
-    yearly_cost: float
+    levers: tuple[Spending, ...]
 
 
 # weekly outcomes plotted over time: column -> (title, y label)
@@ -91,27 +99,64 @@ def plot_time_series(weekly: pd.DataFrame, scenarios: Sequence[Scenario], scale:
 
 
 def plot_costs_and_benefits(summary: pd.DataFrame, scenarios: Sequence[Scenario], out: Path) -> Path:
-    """Present value of net public cost and of social benefits per scenario, with intervals."""
+    """On one scale per option: net public cost (left of 0), crime costs averted and the value
+    of QALYs gained (right, stacked), and the social NPV with its 95% interval."""
     names = [s.name for s in scenarios if s.name != BASELINE]
     titles = [_wrap(s.title, 40) for s in scenarios if s.name != BASELINE]
-    fig, axes = plt.subplots(1, 2, figsize=(13, 0.45 * len(names) + 2), sharey=True)
+    mean = summary.pivot(index="scenario", columns="metric", values="mean").loc[names] / 1e6
+    bounds = summary[summary["metric"] == "npv"].set_index("scenario").loc[names, ["lower", "upper"]] / 1e6
+    fig, ax = plt.subplots(figsize=(12, 0.5 * len(names) + 2))
     y = np.arange(len(names))
-    for ax, metric, label, colour in (
-        (axes[0], "pv_net_cost", "Net public cost, present value (£m)", "tab:red"),
-        (axes[1], "pv_benefits", "Social benefits (crime averted and QALYs valued), present value (£m)", "tab:green"),
-    ):
-        rows = summary[summary["metric"] == metric].set_index("scenario").loc[names]
-        mean = rows["mean"] / 1e6
-        err = np.vstack([mean - rows["lower"] / 1e6, rows["upper"] / 1e6 - mean])
-        ax.barh(y, mean, xerr=np.abs(err), color=colour, alpha=0.7, capsize=3)
+    ax.barh(y, -mean["pv_net_cost"], height=0.6, color="tab:red", alpha=0.75, label="net public cost (shown as negative)")
+    ax.barh(y, mean["pv_crime_averted"], height=0.6, color="tab:green", alpha=0.75, label="crime costs averted")
+    ax.barh(y, mean["pv_health_value"], left=mean["pv_crime_averted"].clip(lower=0), height=0.6, color="tab:cyan", alpha=0.75,
+            label="value of QALYs gained")
+    npv = mean["npv"]
+    ax.errorbar(npv, y, xerr=np.abs(np.vstack([npv - bounds["lower"], bounds["upper"] - npv])), fmt="D", color="black",
+                capsize=3, label="social NPV, with its 95% interval")
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_yticks(y, titles, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"Present value against the baseline (£m, {PRICE_BASE} prices; money at 3.5%, health at 1.5%)")
+    ax.set_title("Costs, benefits and social net present value of each option (bars: means)")
+    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    path = out / "costs_and_benefits.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+FOREST_MEASURES = {  # paired difference from the baseline -> (panel title, axis label, divisor)
+    "npv": ("Social net present value", "£m (present value)", 1e6),
+    "qalys_gained": ("QALYs gained", "QALYs (discounted at 1.5%)", 1),
+    "reoffences_averted": ("Proven reoffences averted", "reoffences over the run", 1),
+    "deaths_averted": ("Drug-related deaths averted", "deaths over the run", 1),
+    "pv_net_cost": ("Net public cost", "£m (present value)", 1e6),
+}
+
+
+def plot_differences(summary: pd.DataFrame, scenarios: Sequence[Scenario], out: Path) -> Path:
+    """A forest plot per measure: each option's mean paired difference from the baseline, with
+    its 95% interval over replicates (a line crossing 0 is an effect the replicates do not settle)."""
+    names = [s.name for s in scenarios if s.name != BASELINE]
+    titles = [_wrap(s.title, 40) for s in scenarios if s.name != BASELINE]
+    fig, axes = plt.subplots(1, len(FOREST_MEASURES), figsize=(4 * len(FOREST_MEASURES) + 3, 0.45 * len(names) + 2), sharey=True)
+    y = np.arange(len(names))
+    for ax, (metric, (title, unit, divisor)) in zip(axes, FOREST_MEASURES.items()):
+        rows = summary[summary["metric"] == metric].set_index("scenario").loc[names, ["mean", "lower", "upper"]] / divisor
+        err = np.abs(np.vstack([rows["mean"] - rows["lower"], rows["upper"] - rows["mean"]]))
+        ax.errorbar(rows["mean"], y, xerr=err, fmt="o", color="tab:blue", capsize=3)
         ax.axvline(0, color="black", linewidth=0.8)
-        ax.set_xlabel(label)
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel(unit, fontsize=8)
         ax.grid(axis="x", alpha=0.3)
     axes[0].set_yticks(y, titles, fontsize=8)
     axes[0].invert_yaxis()
-    fig.suptitle(f"Costs and benefits against the baseline ({PRICE_BASE} prices, discounted at 3.5%; bars: mean, lines: 95% interval)")
+    fig.suptitle("Differences from the baseline, paired by replicate (dot: mean; line: 2.5th to 97.5th percentile over replicates)")
     fig.tight_layout()
-    path = out / "costs_and_benefits.png"
+    path = out / "differences_from_baseline.png"
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
@@ -148,15 +193,19 @@ def plot_continuity_cascade(summary: pd.DataFrame, scenarios: Sequence[Scenario]
 
 
 def plot_referral_funnel(summary: pd.DataFrame, scenarios: Sequence[Scenario], years: float, out: Path) -> Path:
+    """The route into treatment in the community, as flows over the run: need recorded by
+    probation, referred (by probation, or a DRR given by a court), started treatment (pick-ups
+    at release from prison left out: see the continuity cascade), completed (all routes). The
+    stages are not nested: a court's drug assessment finds need before probation would, and
+    prison leavers picked up take places that community referrals then wait for."""
     stages = [
-        ("mean_drug_need", "with drug need (mean caseload)"),
-        ("mean_identified", "need recorded (mean caseload)"),
-        ("total_referrals", f"referred by probation (over {years:g} years)"),
-        ("total_treatment_starts", f"started treatment (over {years:g} years)"),
-        ("total_treatment_completions", f"completed treatment (over {years:g} years)"),
+        ("total_identifications", "drug need recorded by probation (need found at court is known already)"),
+        ("total_community_referrals", "referred by probation or given a DRR"),
+        ("total_community_treatment_starts", "started treatment in the community (not at release)"),
+        ("total_treatment_completions", "completed treatment (all routes)"),
     ]
-    return _stage_plot(summary, scenarios, stages, "The referral funnel: from drug need to completed treatment",
-                       "people (national)", out / "referral_funnel.png")
+    return _stage_plot(summary, scenarios, stages, f"The route into treatment in the community: flows over {years:g} years",
+                       "people (national, over the run)", out / "referral_funnel.png")
 
 
 def plot_cost_effectiveness_plane(table: pd.DataFrame, scenarios: Sequence[Scenario], value_of_qaly: float, out: Path) -> Path:
@@ -322,6 +371,23 @@ def _option_paragraphs(summary: pd.DataFrame, decisions: pd.DataFrame, scenarios
     return lines
 
 
+def _money_as_spent(scenario: Scenario, years: float) -> str:
+    """The levers' stated money, by the years in which it is spent: '£43.0m a year in years 1 to 5; ...'."""
+    spans: dict[tuple[float, float], float] = {}
+    for lever in scenario.levers:
+        if lever.cost_per_year > 0:
+            start = lever.start_week / 52
+            end = years if lever.weeks is None else min(years, (lever.start_week + lever.weeks) / 52)
+            if end > start:
+                spans[(start, end)] = spans.get((start, end), 0.0) + lever.cost_per_year
+    parts = []
+    for (start, end), money in sorted(spans.items()):
+        first, last = int(start) + 1, int(np.ceil(end))
+        when = f"year {first}" if first == last else f"years {first} to {last}"
+        parts.append(f"£{money / 1e6:,.1f}m a year in {when}")
+    return "; ".join(parts) or "none"
+
+
 def _money(value: float) -> str:
     return f"{'-' if round(value / 1e6, 1) < 0 else ''}£{abs(value) / 1e6:,.1f}m"
 
@@ -388,7 +454,9 @@ def write_report(
         "",
         "Options ranked by mean social net present value (Green Book social cost-benefit analysis: crime costs averted "
         "and QALYs gained, valued at the Green Book's value of a QALY, less net public cost), against the baseline, "
-        f"over {settings['years']:g} years. Brackets: 2.5th to 97.5th percentile over replicates. P(NPV > 0): the share "
+        f"over {settings['years']:g} years. Brackets: 2.5th to 97.5th percentile over replicates; for the ratios (benefit-cost "
+        "ratios, cost per reoffence averted), the ratio of the means over replicates with a 95% bootstrap confidence "
+        "interval of that ratio (a ratio per replicate is thrown anywhere by a replicate with a cost near 0). P(NPV > 0): the share "
         "of replicates in which the option's social NPV is positive; P(best per £): the share in which it has the highest "
         "NPV per pound of its budget (its levers' stated money in present value; for the training package, which states "
         "none, its net public cost). Each replicate draws a parameter set from the calibration posterior and its own "
@@ -408,16 +476,22 @@ def write_report(
         f"- Money in {PRICE_BASE} prices; present values discounted at 3.5% a year, health effects (QALYs and their value) "
         "at 1.5% (HM Treasury Green Book).",
         "",
-        "| scenario | what it does | cost a year |",
-        "|---|---|---|",
+        "| scenario | what it does | money as it is spent (stated) | present value of that money |",
+        "|---|---|---|---|",
     ]
+    budget = summary[summary["metric"] == "pv_budget_nominal"].set_index("scenario")["mean"]
     for s in scenarios:
-        lines.append(f"| {s.title} | {s.description.strip()} | £{s.yearly_cost / 1e6:,.1f}m |")
+        pv = budget.get(s.name, np.nan)
+        lines.append(
+            f"| {s.title} | {s.description.strip()} | {_money_as_spent(s, settings['years'])} | "
+            f"{_money(pv) if pv > 0 else 'none stated: it costs what it buys (see net public cost)' if s.name != BASELINE else ''} |"
+        )
     lines += [
         "",
         "## Headline results against the baseline",
         "",
-        "Mean over replicates, with the 95% interval (2.5th to 97.5th percentile over replicates) in brackets. "
+        "Mean over replicates, with the 95% interval (2.5th to 97.5th percentile over replicates) in brackets; ratios are "
+        "ratios of means with 95% bootstrap confidence intervals. "
         "A social cost-benefit analysis (Green Book). Net public cost counts probation and custody (MoJ/HMPPS), drug "
         "treatment (local authorities) and NHS care by drug use state (DHSC/NHS); custody and care saved count as savings. "
         "Benefits are crime costs averted (Home Office unit costs of crime) and QALYs gained (deaths averted, less "

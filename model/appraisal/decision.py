@@ -80,8 +80,7 @@ def budget(table: pd.DataFrame) -> pd.DataFrame:
 def decision_table(table: pd.DataFrame, value_of_qaly: float) -> pd.DataFrame:
     """Per option: probability NPV > 0 (with its Monte Carlo standard error), probability of
     the highest NPV per pound, probability of the highest NMB at ``value_of_qaly`` (the
-    baseline a candidate), the EVPI of the choice to fund it or not, and the mean NPV with
-    its standard error."""
+    baseline a candidate), and the mean NPV with its standard error."""
     npv, cost = _by_replicate(table, "npv"), budget(table)
     nmb = net_monetary_benefit(table, value_of_qaly)
     n = len(npv)
@@ -94,7 +93,6 @@ def decision_table(table: pd.DataFrame, value_of_qaly: float) -> pd.DataFrame:
         "probability_npv_positive_se": np.sqrt(positive * (1 - positive) / n),
         "probability_best_per_pound": pd.Series(best_per_pound, index=npv.columns),
         "probability_best_at_value_of_qaly": probability_best(nmb).drop(BASELINE),
-        "evpi_fund_or_not": {option: evpi(nmb[[option]]) for option in nmb.columns},
         "npv_mean": npv.mean(),
         "npv_se": npv.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan,
         "replicates": n,
@@ -138,31 +136,42 @@ def evppi(nmb: pd.DataFrame, parameter: pd.Series, degree: int = 2) -> float:
     return evpi(fitted)
 
 
+ALL_OPTIONS = "all options"  # the decision among every option (else an option's own fund-or-not decision)
+EVERYTHING = "all (EVPI)"  # the quantity of perfect information on everything
+
+
 def information_values(table: pd.DataFrame, parameters: pd.DataFrame, value_of_qaly: float) -> pd.DataFrame:
     """EVPI, and EVPPI of every parameter that varies across replicates, at ``value_of_qaly``
-    (GBP, national, for the decision as a whole), largest first; ``parameters``: replicate by
-    parameter, the values each replicate drew."""
+    (GBP, national), for the choice among all options (``decision`` :data:`ALL_OPTIONS`) and
+    for each option's own choice to fund it or not; within a decision, EVPI first, then the
+    parameters, largest first. ``parameters``: replicate by parameter, the values each
+    replicate drew."""
     nmb = net_monetary_benefit(table, value_of_qaly)
     varying = [name for name in parameters.columns if parameters[name].nunique() > 1]
-    rows = [{"quantity": "all (EVPI)", "value": evpi(nmb)}]
-    rows += sorted(
-        ({"quantity": name, "value": evppi(nmb, parameters[name])} for name in varying), key=lambda row: -row["value"]
-    )
+    rows = []
+    for decision, values in ((ALL_OPTIONS, nmb), *((option, nmb[[option]]) for option in nmb.columns)):
+        rows.append({"decision": decision, "quantity": EVERYTHING, "value": evpi(values)})
+        rows += sorted(
+            ({"decision": decision, "quantity": name, "value": evppi(values, parameters[name])} for name in varying),
+            key=lambda row: -row["value"],
+        )
     return pd.DataFrame(rows)
 
 
 def summary_rows(decisions: pd.DataFrame, information: pd.DataFrame) -> pd.DataFrame:
-    """The probabilities (per option) and the values of information (scenario ``decision``,
-    metrics ``evpi`` and ``evppi_<parameter>``) as rows of ``summary.csv`` (value in ``mean``)."""
+    """The probabilities (per option) and the values of information (metrics ``evpi`` and
+    ``evppi_<parameter>``; scenario ``decision`` for the choice among all options, else the
+    option's own fund-or-not choice) as rows of ``summary.csv`` (value in ``mean``)."""
     rows = [
         {"scenario": option, "metric": metric, "mean": float(decisions.loc[option, metric]), "replicates": int(decisions.loc[option, "replicates"])}
         for option in decisions.index
         for metric in ("probability_npv_positive", "probability_npv_positive_se", "probability_best_per_pound",
-                       "probability_best_at_value_of_qaly", "evpi_fund_or_not")
+                       "probability_best_at_value_of_qaly")
     ]
     for row in information.itertuples():
-        metric = "evpi" if row.quantity.startswith("all") else f"evppi_{row.quantity}"
-        rows.append({"scenario": "decision", "metric": metric, "mean": float(row.value)})
+        metric = "evpi" if row.quantity == EVERYTHING else f"evppi_{row.quantity}"
+        scenario = "decision" if row.decision == ALL_OPTIONS else row.decision
+        rows.append({"scenario": scenario, "metric": metric, "mean": float(row.value)})
     return pd.DataFrame(rows)
 
 

@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .decision import ENOUGH_REPLICATES, NICE_THRESHOLDS, options  # noqa: E402
+from .decision import ALL_OPTIONS, ENOUGH_REPLICATES, NICE_THRESHOLDS, options  # noqa: E402
 from .economics import BASELINE, PRICE_BASE, headline_table  # noqa: E402
 
 
@@ -347,8 +347,11 @@ def _sureness(probability: float) -> str:
     return "exceptionally unlikely"
 
 
-def _option_paragraphs(summary: pd.DataFrame, decisions: pd.DataFrame, scenarios: Sequence[Scenario]) -> list[str]:
-    """One plain-language paragraph per option, from its numbers."""
+def _option_paragraphs(
+    summary: pd.DataFrame, decisions: pd.DataFrame, information: pd.DataFrame, scenarios: Sequence[Scenario]
+) -> list[str]:
+    """One plain-language paragraph per option, from its numbers: what it costs and buys, how
+    sure, and which evidence would be worth most to the choice to fund it."""
     mean = summary.set_index(["scenario", "metric"])["mean"]
     lines = []
     for s in sorted(scenarios, key=lambda s: -float(mean.get((s.name, "npv"), -np.inf))):  # as the ranked table
@@ -364,8 +367,8 @@ def _option_paragraphs(summary: pd.DataFrame, decisions: pd.DataFrame, scenarios
             f"({m('qalys_gained_deaths'):,.0f} through deaths, {m('qalys_gained_problematic_use'):,.0f} through less "
             f"problematic drug use, {m('qalys_gained_treatment'):,.0f} through time in treatment). Crime costs averted "
             f"{_money(m('pv_crime_averted'))} and health {_money(m('pv_health_value'))}: a social NPV of "
-            f"{_money(m('npv'))}. That the NPV is positive is {_sureness(p)} (probability {p:.2f}); the expected value "
-            f"of knowing everything before deciding to fund it is {_money(float(decisions.loc[s.name, 'evpi_fund_or_not']))}.",
+            f"{_money(m('npv'))} (Monte Carlo standard error {_money(float(decisions.loc[s.name, 'npv_se']))}). That the NPV "
+            f"is positive is {_sureness(p)} (probability {p:.2f}). {_evidence_sentence(information, s.name)}",
             "",
         ]
     return lines
@@ -397,18 +400,36 @@ def _fewer(change: float, noun: str) -> str:
     return f"{abs(change):,.0f} {'fewer' if round(change) >= 0 else 'more'} {noun}"
 
 
+def _evidence_sentence(information: pd.DataFrame, option: str) -> str:
+    """What knowing more would be worth to the choice to fund ``option``."""
+    mine = information[information["decision"] == option]
+    if mine.empty:
+        return ""
+    total = float(mine.iloc[0]["value"])
+    if round(total / 1e6, 1) <= 0:
+        return "Knowing more would not change the choice to fund it (no value of information)."
+    top = [row for row in mine.iloc[1:4].itertuples() if round(row.value / 1e6, 1) > 0]
+    named = (
+        "of single parameters, most: " + ", ".join(f"`{row.quantity}` ({_money(row.value)})" for row in top)
+        if top else "no single parameter is worth much on its own"
+    )
+    return (f"Knowing everything uncertain before deciding to fund it would be worth {_money(total)}; {named} (what "
+            "single parameters do not explain is chance variation at this scale, or several parameters together).")
+
+
 def _information_paragraph(information: pd.DataFrame) -> list[str]:
     """The value of perfect information, in all and for the parameters whose evidence is worth most."""
+    information = information[information["decision"] == ALL_OPTIONS]
     if information.empty:
         return []
     total = float(information.iloc[0]["value"])
-    parts = information.iloc[1:6]
-    named = "; ".join(f"`{row.quantity}` {_money(row.value)}" for row in parts.itertuples()) or "none varies"
+    parts = [row for row in information.iloc[1:6].itertuples() if round(row.value / 1e6, 1) > 0]
+    named = "; ".join(f"`{row.quantity}` {_money(row.value)}" for row in parts) or "none is worth £0.1m or more"
     return [
         f"**What evidence is worth.** Knowing everything uncertain before choosing among all the options would be worth "
         f"{_money(total)} (expected value of perfect information, at the Green Book's value of a QALY, for the decision "
         "as a whole: nothing where one option is best in every replicate; each option's own fund-or-not value is in its "
-        "paragraph); "
+        "paragraph above); "
         f"knowing one parameter exactly (expected value of partial perfect information, regression method): {named}. "
         "At reduced scale each replicate also carries chance variation a national decision would not face, so these are "
         "upper bounds. `summary.csv` has every figure (scenario `decision`).",
@@ -464,7 +485,7 @@ def write_report(
         "",
         _markdown_table(ranked_table(summary, decisions, scenarios)),
         "",
-        *_option_paragraphs(summary, decisions, scenarios),
+        *_option_paragraphs(summary, decisions, information, scenarios),
         *_information_paragraph(information),
         "## What was run",
         "",

@@ -265,8 +265,8 @@ BOOTSTRAP_RESAMPLES = 2000
 def ratio_of_means(numerator: pd.Series, denominator: pd.Series) -> tuple[float, float, float]:
     """The ratio of the means, and its 95% interval by the bootstrap over replicates (pairs
     resampled together, a fixed seed so that the same runs give the same interval); not
-    defined (NaN) where the denominator's mean is not above 0, and no interval where it is
-    not above 0 in 97.5% of resamples."""
+    defined (NaN) where the denominator's mean is not clearly above 0 (in 97.5% of resamples),
+    as a ratio over a cost or an effect near 0 means nothing; with one replicate, no interval."""
     x, y = numerator.to_numpy(dtype=float), denominator.to_numpy(dtype=float)
     keep = np.isfinite(x) & np.isfinite(y)
     x, y = x[keep], y[keep]
@@ -274,8 +274,10 @@ def ratio_of_means(numerator: pd.Series, denominator: pd.Series) -> tuple[float,
         return np.nan, np.nan, np.nan
     resamples = np.random.default_rng(0).integers(0, x.size, size=(BOOTSTRAP_RESAMPLES, x.size))
     mean_x, mean_y = x[resamples].mean(axis=1), y[resamples].mean(axis=1)
-    if x.size < 2 or np.quantile(mean_y, 0.025) <= 0:
+    if x.size < 2:
         return x.mean() / y.mean(), np.nan, np.nan
+    if np.quantile(mean_y, 0.025) <= 0:
+        return np.nan, np.nan, np.nan
     ratios = mean_x / mean_y
     return x.mean() / y.mean(), float(np.quantile(ratios, 0.025)), float(np.quantile(ratios, 0.975))
 

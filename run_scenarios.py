@@ -33,6 +33,7 @@ from model.experiments.ensemble import RunCache, build_specs, describe_specs, ru
 from model.experiments import existing_treatment
 from model.experiments.cli import Parser, UsageError, check_options, run_command
 from model.experiments.outputs import OUTPUTS, git_commit, output_dir, published, versions
+from model import ProbationModel
 from model.kernel_cache import kernels_cached
 from model.parameters import ParameterSet
 from model.appraisal.report import (
@@ -130,9 +131,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(scenarios)} scenarios x {args.reps} replicates = {len(specs)} runs, and {len(check_specs)} without "
           f"today's treatment for the like-for-like check ({done_before} already done), {args.years:g} years at scale "
           f"{args.scale:g}", file=sys.stderr)
-    if not kernels_cached():
-        print("compiling the model's kernels for this version of the code (once: a minute or two before the first "
-              "runs finish; they are cached after)", file=sys.stderr)
+    if not kernels_cached():  # compile here, once, with a word, rather than on every worker behind a frozen progress bar
+        print("compiling the model's kernels for this version of the code (once: about three minutes on two cores; they "
+              "are cached after)", file=sys.stderr)
+        ProbationModel(scale=0.01, seed=0, levers=max(scenarios, key=lambda s: len(s.levers)).levers).run(2)
     clock = time.perf_counter()
     everything = run_ensemble(
         specs + check_specs, cache, workers=args.workers, scheduler=args.scheduler, progress=not args.no_progress
@@ -199,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         (staging / "metadata.json").write_text(json.dumps(meta, indent=2, default=str))
 
-    with pd.option_context("display.width", 200, "display.max_columns", 10, "display.max_colwidth", 32):
+    with pd.option_context("display.width", 250, "display.max_columns", 10, "display.max_colwidth", 40):
         headline = headline_table(summary)
         print(headline[[
             "Proven reoffences averted", "Drug-related deaths averted", "QALYs gained (discounted)", "Net public cost (PV)",

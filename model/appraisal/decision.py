@@ -5,9 +5,9 @@ numbers, the same in every option, so the replicates are draws from the joint un
 every option's outcome. From them, for each option against the baseline (doing nothing new):
 
 - the probability that its social net present value is positive, and that it is the best
-  use of money: the highest NPV per pound of its budget (its levers' stated money, in present
-  value; for an option without stated money, its net public cost; an option that costs
-  nothing and has a positive NPV beats any that costs money);
+  use of money: the highest NPV per pound of its stated budget (its levers' money, in
+  present value; an option that states no money, such as the training package, whose cost is
+  what it buys, is not compared per pound);
 - its net monetary benefit at a value of a QALY ``lambda``: ``lambda x QALYs gained + crime
   costs averted - net public cost`` (at the Green Book's value, the social NPV), for the
   cost-effectiveness plane and acceptability curves (the probability that an option is worth
@@ -62,19 +62,14 @@ def probability_best(nmb: pd.DataFrame) -> pd.Series:
 
 
 def per_pound(npv: pd.DataFrame, cost: pd.DataFrame) -> pd.DataFrame:
-    """NPV per pound of ``cost``; an option that costs nothing ranks above every option that
-    costs money if its NPV is positive (infinite), below all if not."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = npv / cost
-    saving = cost <= 0
-    return ratio.where(~saving, np.where(npv > 0, np.inf, -np.inf))
+    """NPV per pound of ``cost``; NaN where no money is stated (not compared per pound)."""
+    return npv / cost.where(cost > 0)
 
 
 def budget(table: pd.DataFrame) -> pd.DataFrame:
-    """Replicate by option: the money an option spends, its levers' stated budget in present
-    value, or its net public cost where it states none (a lever whose cost is what it buys)."""
-    stated, net = _by_replicate(table, "pv_budget_nominal"), _by_replicate(table, "pv_net_cost")
-    return stated.where(stated > 0, net)
+    """Replicate by option: the money an option states, its levers' budget in present value
+    (0 for an option whose cost is what it buys)."""
+    return _by_replicate(table, "pv_budget_nominal")
 
 
 def decision_table(table: pd.DataFrame, value_of_qaly: float) -> pd.DataFrame:
@@ -84,14 +79,16 @@ def decision_table(table: pd.DataFrame, value_of_qaly: float) -> pd.DataFrame:
     npv, cost = _by_replicate(table, "npv"), budget(table)
     nmb = net_monetary_benefit(table, value_of_qaly)
     n = len(npv)
-    ratio = per_pound(npv, cost).to_numpy()
-    best = ratio == ratio.max(axis=1, keepdims=True)
-    best_per_pound = (best / best.sum(axis=1, keepdims=True)).mean(axis=0)
+    ratio = per_pound(npv, cost)
+    compared = ratio.notna().all()
+    values = ratio.loc[:, compared].to_numpy()
+    best = values == values.max(axis=1, keepdims=True)
+    best_per_pound = pd.Series((best / best.sum(axis=1, keepdims=True)).mean(axis=0), index=ratio.columns[compared])
     positive = (npv > 0).mean()
     return pd.DataFrame({
         "probability_npv_positive": positive,
         "probability_npv_positive_se": np.sqrt(positive * (1 - positive) / n),
-        "probability_best_per_pound": pd.Series(best_per_pound, index=npv.columns),
+        "probability_best_per_pound": best_per_pound.reindex(npv.columns),
         "probability_best_at_value_of_qaly": probability_best(nmb).drop(BASELINE),
         "npv_mean": npv.mean(),
         "npv_se": npv.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan,
@@ -119,7 +116,8 @@ def acceptability(table: pd.DataFrame, thresholds: np.ndarray = THRESHOLDS) -> p
 def evpi(nmb: pd.DataFrame) -> float:
     """Expected value of perfect information, the baseline (NMB 0) among the options."""
     values = np.column_stack([np.zeros(len(nmb)), nmb.to_numpy()])
-    return float(values.max(axis=1).mean() - max(values.mean(axis=0).max(), 0.0))
+    value = values.max(axis=1).mean() - max(values.mean(axis=0).max(), 0.0)
+    return float(value) if value > 1e-9 * max(np.abs(values).max(), 1.0) else 0.0  # below that: rounding in the sums
 
 
 def evppi(nmb: pd.DataFrame, parameter: pd.Series, degree: int = 2) -> float:

@@ -206,7 +206,7 @@ def outcome_table(results: Iterable[RunResult], discount_rate: float, health_dis
         measures.update({f"{name}_{part}": value for part, value in gained.items()})
     measures["pv_benefits"] = measures["pv_crime_averted"] + measures["pv_health_value"]
     measures["npv"] = measures["pv_benefits"] - measures["pv_net_cost"]
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):  # a replicate's ratio over 0 is NaN or infinite, and not shown
         cost, averted = measures["pv_net_cost"], measures["reoffences_averted"]
         measures["bcr"] = np.where(cost > 0, measures["pv_benefits"] / cost, np.nan)
         crime_cost = _crime_only_cost(measures)
@@ -220,7 +220,7 @@ def outcome_table(results: Iterable[RunResult], discount_rate: float, health_dis
 def summarise(table: pd.DataFrame) -> pd.DataFrame:
     """summary.csv: scenario, metric, mean and 95% interval; difference from the baseline
     (paired by replicate) with its interval. The ratios (:data:`RATIOS_OF_MEANS`) are ratios
-    of means with bootstrap intervals."""
+    of means, defined where their denominator is above 0 in every replicate."""
     base = table.xs(BASELINE, level="scenario")
     rows = []
     for scenario, group in table.groupby(level="scenario", sort=False):
@@ -259,26 +259,19 @@ RATIOS_OF_MEANS = {
     "bcr_crime_only": (lambda t: t["pv_crime_averted"], lambda t: _crime_only_cost(t)),
     "cost_per_reoffence_averted": (lambda t: t["pv_net_cost"], lambda t: t["reoffences_averted"]),
 }
-BOOTSTRAP_RESAMPLES = 2000
-
-
 def ratio_of_means(numerator: pd.Series, denominator: pd.Series) -> tuple[float, float, float]:
-    """The ratio of the means, and its 95% interval by the bootstrap over replicates (pairs
-    resampled together, a fixed seed so that the same runs give the same interval); not
-    defined (NaN) where the denominator's mean is not clearly above 0 (in 97.5% of resamples),
-    as a ratio over a cost or an effect near 0 means nothing; with one replicate, no interval."""
+    """The ratio of the means over replicates, with the 2.5th to 97.5th percentile of the
+    replicates' own ratios (the spread every other interval shows); not defined (NaN) unless
+    the denominator is above 0 in every replicate, as a ratio over a cost or an effect near 0
+    means nothing; with one replicate, no interval."""
     x, y = numerator.to_numpy(dtype=float), denominator.to_numpy(dtype=float)
     keep = np.isfinite(x) & np.isfinite(y)
     x, y = x[keep], y[keep]
-    if not x.size or y.mean() <= 0:
+    if not x.size or (y <= 0).any():
         return np.nan, np.nan, np.nan
-    resamples = np.random.default_rng(0).integers(0, x.size, size=(BOOTSTRAP_RESAMPLES, x.size))
-    mean_x, mean_y = x[resamples].mean(axis=1), y[resamples].mean(axis=1)
     if x.size < 2:
         return x.mean() / y.mean(), np.nan, np.nan
-    if np.quantile(mean_y, 0.025) <= 0:
-        return np.nan, np.nan, np.nan
-    ratios = mean_x / mean_y
+    ratios = x / y
     return x.mean() / y.mean(), float(np.quantile(ratios, 0.025)), float(np.quantile(ratios, 0.975))
 
 
@@ -289,26 +282,23 @@ def _crime_only_cost(measures) -> np.ndarray:
 
 
 def headline_table(summary: pd.DataFrame) -> pd.DataFrame:
-    """Scenario by headline outcome: 'mean (lower to upper)' strings for reports; a
-    benefit-cost ratio only where the net public cost is above 0 in 97.5% of replicates (a
-    ratio over a cost near 0 is meaningless)."""
+    """Scenario by headline outcome: 'mean (lower to upper)' strings for reports; a ratio
+    (:data:`RATIOS_OF_MEANS`) only where its denominator is above 0 in every replicate."""
     rows = summary[summary["metric"].isin(HEADLINES)]
     table = rows.pivot(index="scenario", columns="metric", values=["mean", "lower", "upper"])
     out = pd.DataFrame(index=table.index)
-    cost_lower = table[("lower", "pv_net_cost")] if ("lower", "pv_net_cost") in table.columns else None
     for metric, (label, unit) in HEADLINES.items():
         if ("mean", metric) not in table.columns:
             continue
         out[label] = [
-            "n/a: net cost not above 0 in every replicate" if metric in RATIOS_OF_COST and cost_lower is not None
-            and s != BASELINE and not cost_lower[s] > 0
+            NOT_DEFINED if metric in RATIOS_OF_MEANS and s != BASELINE and not np.isfinite(table.loc[s, ("mean", metric)])
             else _format(table.loc[s, ("mean", metric)], table.loc[s, ("lower", metric)], table.loc[s, ("upper", metric)], unit)
             for s in table.index
         ]
     return out
 
 
-RATIOS_OF_COST = ("bcr", "bcr_crime_only")  # a ratio over a net cost that may be near 0 is not shown (see headline_table)
+NOT_DEFINED = "n/a (cost or effect ≤ 0 in a replicate)"  # a ratio over a cost or effect near 0
 
 
 def _format(mean: float, lower: float, upper: float, unit: str) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -43,10 +44,10 @@ class Scenario(Protocol):
 TIME_SERIES = {
     "in_treatment": ("People on probation in community drug treatment", "people (national)"),
     "referrals": ("Probation referrals to treatment", "referrals a week (national)"),
-    "proven_reoffences": ("Proven reoffences", "reoffences a week (national)"),
+    "proven_reoffences": ("Proven reoffences by people on probation and in their follow-up year", "reoffences a week (national)"),
     "drug_deaths": ("Drug-related deaths on probation", "deaths a week (national)"),
     "caseload_mean": ("Mean practitioner caseload", "cases per practitioner"),
-    "cost_crime": ("Cost of crime by people on probation", "£m a week (national, 2019/20 prices)"),
+    "cost_crime": ("Cost of crime by everyone the model follows (on probation and after)", "£m a week (national, 2019/20 prices)"),
 }
 SMOOTH_WEEKS = 13
 
@@ -70,7 +71,7 @@ def plot_time_series(weekly: pd.DataFrame, scenarios: Sequence[Scenario], scale:
         frame = weekly[["scenario", "replicate", "week"]].copy()
         frame["value"] = _national(weekly, column, scale)
         frame["value"] = frame.groupby(["scenario", "replicate"])["value"].transform(
-            lambda s: s.rolling(SMOOTH_WEEKS, min_periods=1).mean()
+            lambda s: s.rolling(SMOOTH_WEEKS, min_periods=SMOOTH_WEEKS).mean()  # no spikes from short windows at the start
         )
         bands = frame.groupby(["scenario", "week"])["value"].quantile([0.025, 0.5, 0.975]).unstack()
         fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.0 * rows), sharex=True, sharey=True, squeeze=False)
@@ -149,6 +150,8 @@ def plot_differences(summary: pd.DataFrame, scenarios: Sequence[Scenario], out: 
         err = np.abs(np.vstack([rows["mean"] - rows["lower"], rows["upper"] - rows["mean"]]))
         ax.errorbar(rows["mean"], y, xerr=err, fmt="o", color="tab:blue", capsize=3)
         ax.axvline(0, color="black", linewidth=0.8)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4))
+        ax.xaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
         ax.set_title(title, fontsize=10)
         ax.set_xlabel(unit, fontsize=8)
         ax.grid(axis="x", alpha=0.3)
@@ -164,7 +167,7 @@ def plot_differences(summary: pd.DataFrame, scenarios: Sequence[Scenario], out: 
 
 def _stage_plot(summary, scenarios, stages, title, ylabel, path: Path) -> Path:
     names = [s.name for s in scenarios]
-    fig, ax = plt.subplots(figsize=(max(8, 0.9 * len(names) + 3), 4.8))
+    fig, ax = plt.subplots(figsize=(max(8, 0.9 * len(names) + 6), 4.8))
     width = 0.8 / len(stages)
     x = np.arange(len(names))
     for i, (metric, label) in enumerate(stages):
@@ -174,7 +177,7 @@ def _stage_plot(summary, scenarios, stages, title, ylabel, path: Path) -> Path:
     ax.set_xticks(x, [_wrap(s.title, 22) for s in scenarios], fontsize=7, rotation=60, ha="right")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -215,12 +218,13 @@ def plot_cost_effectiveness_plane(table: pd.DataFrame, scenarios: Sequence[Scena
     titles = {s.name: s.title for s in scenarios}
     names = options(table)
     fig, ax = plt.subplots(figsize=(11, 7))
-    colours = plt.get_cmap("tab20")(np.linspace(0, 1, max(len(names), 2)))
-    for colour, name in zip(colours, names):
+    markers = "osD^vP*Xhp<>d8"
+    for k, name in enumerate(names):
         rows = table.xs(name, level="scenario")
         x, y = rows["qalys_gained"], (rows["pv_net_cost"] - rows["pv_crime_averted"]) / 1e6
-        ax.scatter(x, y, s=10, color=colour, alpha=0.45)
-        ax.scatter(x.mean(), y.mean(), s=80, color=colour, edgecolor="black", label=_wrap(titles.get(name, name), 45))
+        colour, marker = _style(k)["color"], markers[k % len(markers)]
+        ax.scatter(x, y, s=10, color=colour, marker=marker, alpha=0.45)
+        ax.scatter(x.mean(), y.mean(), s=90, color=colour, marker=marker, edgecolor="black", label=_wrap(titles.get(name, name), 45))
     limits = np.array(ax.get_xlim())
     for threshold, style, label in (
         (NICE_THRESHOLDS[0], ":", "£20,000 a QALY (NICE)"), (NICE_THRESHOLDS[1], "--", "£30,000 a QALY (NICE)"),
@@ -248,7 +252,7 @@ def plot_acceptability(curves: pd.DataFrame, scenarios: Sequence[Scenario], valu
     titles = {s.name: s.title for s in scenarios}
     fig, axes = plt.subplots(1, 2, figsize=(14, 5.5), sharey=True)
     names = list(dict.fromkeys(curves["scenario"]))
-    colours = dict(zip(names, plt.get_cmap("tab20")(np.linspace(0, 1, max(len(names), 2)))))
+    styles = {name: _style(k) for k, name in enumerate(names)}
     for ax, column, title in (
         (axes[0], "probability_worth_doing", "Probability that the option is worth doing"),
         (axes[1], "probability_best", "Probability that the option is the best (baseline included)"),
@@ -256,7 +260,7 @@ def plot_acceptability(curves: pd.DataFrame, scenarios: Sequence[Scenario], valu
         for name in names:
             rows = curves[curves["scenario"] == name]
             if rows[column].notna().any():
-                ax.plot(rows["value_of_qaly"] / 1e3, rows[column], color=colours[name], label=_wrap(titles.get(name, name), 45))
+                ax.plot(rows["value_of_qaly"] / 1e3, rows[column], **styles[name], label=_wrap(titles.get(name, name), 45))
         ax.axvspan(NICE_THRESHOLDS[0] / 1e3, NICE_THRESHOLDS[1] / 1e3, color="grey", alpha=0.15, label="NICE £20,000 to £30,000")
         ax.axvline(value_of_qaly / 1e3, color="black", linestyle="--", linewidth=1, label="Green Book value of a QALY")
         ax.set_xlabel("Value of a QALY (£ thousand, 2019/20 prices)")
@@ -296,10 +300,36 @@ def ranked_table(summary: pd.DataFrame, decisions: pd.DataFrame, scenarios: Sequ
         for label, column in RANKED_COLUMNS.items():
             row[column] = headline.loc[name, label] if label in headline.columns else "n/a"
         row["P(NPV > 0)"] = f"{d['probability_npv_positive']:.2f}"
-        row["P(best per £)"] = f"{d['probability_best_per_pound']:.2f}"
+        row["P(best)"] = f"{d['probability_best_at_value_of_qaly']:.2f}"
+        best_per_pound = d["probability_best_per_pound"]
+        row["P(best per £)"] = f"{best_per_pound:.2f}" if np.isfinite(best_per_pound) else "n/a (no stated money)"
         rows.append(row)
     frame = pd.DataFrame(rows)
-    return frame[["option", "social NPV (PV)", "social BCR", "P(NPV > 0)", "P(best per £)", *list(RANKED_COLUMNS.values())[2:]]]
+    return frame[[
+        "option", "social NPV (PV)", "social BCR", "P(NPV > 0)", "P(best)", "P(best per £)", *list(RANKED_COLUMNS.values())[2:],
+    ]]
+
+
+def bottom_line(summary: pd.DataFrame, decisions: pd.DataFrame, scenarios: Sequence[Scenario]) -> list[str]:
+    """The answer in three sentences: the option with the highest social NPV and how often it
+    is the best; the options very likely to be worth doing; those very likely not to be."""
+    titles = {s.name: s.title for s in scenarios}
+    npv = summary[summary["metric"] == "npv"].set_index("scenario")["mean"].reindex(decisions.index)
+    top = npv.idxmax()
+    p = decisions["probability_npv_positive"]
+    likely = [titles.get(n, n) for n in npv.sort_values(ascending=False).index if p[n] >= 0.9 and n != top]
+    unlikely = [titles.get(n, n) for n in npv.sort_values(ascending=False).index if p[n] <= 0.1]
+    lines = [
+        f"**Bottom line.** Of the options run, {titles.get(top, top)} has the highest social NPV ({_money(npv[top])}) and is "
+        f"the best of all (the baseline included) in {decisions.loc[top, 'probability_best_at_value_of_qaly']:.0%} of "
+        "replicates at the Green Book's value of a QALY. "
+        + (f"Also very likely to be worth doing on their own (P(NPV > 0) at least 0.9): {'; '.join(likely)}. " if likely else "")
+        + (f"Very likely not worth doing (P(NPV > 0) at most 0.1): {'; '.join(unlikely)}. " if unlikely else "")
+        + "Affordability is not modelled: the options differ greatly in cost, and the NPV per pound of budget is in the "
+        "table (P(best per £)).",
+        "",
+    ]
+    return lines
 
 
 def like_for_like(summary: pd.DataFrame, published: Sequence[dict]) -> pd.DataFrame:
@@ -353,22 +383,26 @@ def _option_paragraphs(
     """One plain-language paragraph per option, from its numbers: what it costs and buys, how
     sure, and which evidence would be worth most to the choice to fund it."""
     mean = summary.set_index(["scenario", "metric"])["mean"]
+    difference = summary.set_index(["scenario", "metric"])["difference"]
     lines = []
     for s in sorted(scenarios, key=lambda s: -float(mean.get((s.name, "npv"), -np.inf))):  # as the ranked table
         if s.name not in decisions.index:
             continue
         m = lambda metric: float(mean.get((s.name, metric), np.nan))  # noqa: E731
+        d = lambda metric: float(difference.get((s.name, metric), np.nan))  # noqa: E731
         p = float(decisions.loc[s.name, "probability_npv_positive"])
         lines += [
             f"**{s.title}.** Net public cost {_money(m('pv_net_cost'))} (present value; MoJ/HMPPS "
             f"{_money(m('pv_net_cost_moj_hmpps'))}, local authorities {_money(m('pv_net_cost_local_authorities'))}, "
             f"NHS {_money(m('pv_net_cost_dhsc_nhs'))}). {_fewer(m('reoffences_averted'), 'proven reoffences')} and "
             f"{_fewer(m('deaths_averted'), 'drug-related deaths')}; {m('qalys_gained'):,.0f} QALYs gained "
-            f"({m('qalys_gained_deaths'):,.0f} through deaths, {m('qalys_gained_problematic_use'):,.0f} through less "
+            f"({m('qalys_gained_drug_deaths'):,.0f} through drug-related deaths averted, "
+            f"{m('qalys_gained_deaths') - m('qalys_gained_drug_deaths'):,.0f} through other deaths, which change with the "
+            f"people the model follows, {m('qalys_gained_problematic_use'):,.0f} through less "
             f"problematic drug use, {m('qalys_gained_treatment'):,.0f} through time in treatment). Crime costs averted "
             f"{_money(m('pv_crime_averted'))} and health {_money(m('pv_health_value'))}: a social NPV of "
             f"{_money(m('npv'))} (Monte Carlo standard error {_money(float(decisions.loc[s.name, 'npv_se']))}). That the NPV "
-            f"is positive is {_sureness(p)} (probability {p:.2f}). {_evidence_sentence(information, s.name)}",
+            f"is positive is {_sureness(p)} (probability {p:.2f}). {_budget_sentence(d)}{_evidence_sentence(information, s.name)}",
             "",
         ]
     return lines
@@ -398,6 +432,17 @@ def _money(value: float) -> str:
 def _fewer(change: float, noun: str) -> str:
     """'486 fewer proven reoffences', or '80 more' for a negative change averted."""
     return f"{abs(change):,.0f} {'fewer' if round(change) >= 0 else 'more'} {noun}"
+
+
+def _budget_sentence(d) -> str:
+    """Where most of an option's stated money is neither a cost nor a benefit here, say so
+    (``d(metric)``: the option's mean difference from the baseline)."""
+    budget, other = d("pv_budget_nominal"), d("pv_budget_other_clients") + d("pv_treatment_capacity_other_clients")
+    if budget > 0 and other > 0.5 * budget:
+        return (f"Of its stated budget ({_money(budget)} in present value), {_money(other)} buys treatment for the services' "
+                "other clients or places that people on probation did not use: neither a cost nor a benefit here (see "
+                "'Where the money goes'). ")
+    return ""
 
 
 def _evidence_sentence(information: pd.DataFrame, option: str) -> str:
@@ -435,6 +480,11 @@ def _information_paragraph(information: pd.DataFrame) -> list[str]:
         "upper bounds. `summary.csv` has every figure (scenario `decision`).",
         "",
     ]
+
+
+def _style(k: int) -> dict:
+    """The k-th of up to 30 distinct line styles: ten colours, then the same with dashes and dots."""
+    return {"color": plt.get_cmap("tab10")(k % 10), "linestyle": ("-", "--", ":")[(k // 10) % 3]}
 
 
 def _wrap(text: str, width: int = 34) -> str:
@@ -478,13 +528,15 @@ def write_report(
         f"over {settings['years']:g} years. Brackets: 2.5th to 97.5th percentile over replicates; for the ratios (benefit-cost "
         "ratios, cost per reoffence averted), the ratio of the means over replicates with a 95% bootstrap confidence "
         "interval of that ratio (a ratio per replicate is thrown anywhere by a replicate with a cost near 0). P(NPV > 0): the share "
-        "of replicates in which the option's social NPV is positive; P(best per £): the share in which it has the highest "
-        "NPV per pound of its budget (its levers' stated money in present value; for the training package, which states "
-        "none, its net public cost). Each replicate draws a parameter set from the calibration posterior and its own "
+        "of replicates in which the option's social NPV is positive; P(best): the share in which it is the best of all the "
+        "options and the baseline at the Green Book's value of a QALY; P(best per £): the share in which it has the highest "
+        "NPV per pound of its stated budget (its levers' money in present value; the training package states none, its "
+        "cost being what it buys, so it is not compared per pound). Each replicate draws a parameter set from the calibration posterior and its own "
         "random numbers, the same in every option.",
         "",
         _markdown_table(ranked_table(summary, decisions, scenarios)),
         "",
+        *bottom_line(summary, decisions, scenarios),
         *_option_paragraphs(summary, decisions, information, scenarios),
         *_information_paragraph(information),
         "## What was run",
@@ -546,7 +598,9 @@ def write_report(
         "active; of it, the share that community treatment money spends on other clients is out of the scenario's scope. "
         "Treatment is costed as delivered: people on probation in treatment, a place-week each; funded places they did "
         "not use serve the services' other clients. Neither is a cost nor a benefit of the scenario, so for treatment "
-        "money the net cost is far below the budget. Crime averted through custody is the crime that people held after recall or breach would have "
+        "money the net cost is far below the budget; a negative 'places not used' means fewer places left unused than in "
+        "the baseline. The share of places used can exceed 1: prison leavers picked up at release continue treatment at "
+        "once, above the funded places, while community referrals wait. Crime averted through custody is the crime that people held after recall or breach would have "
         "committed outside (incapacitation, bought at the custody cost beside it); the rest is averted through treatment "
         "and recovery.",
         "",
@@ -554,7 +608,8 @@ def write_report(
         "",
         "One-year proven reoffending rate (Ministry of Justice definition) of each complete yearly cohort of starts, baseline:",
         "",
-        _markdown_table(cohort_rates),
+        _markdown_table(cohort_rates.assign(cohort=cohort_rates["cohort"].str.replace(
+            "proven_reoffending_rate_cohort_", "starts in year ", regex=False))),
         "",
         "## Figures",
         "",
@@ -564,6 +619,11 @@ def write_report(
         "",
         "## Caveats",
         "",
+        "- Levels drift, differences do not: the model follows people after supervision from the start of the run, so the "
+        "people it follows accumulate (about 110,000 at the start to 700,000 by year 5 at full scale), more court starts "
+        "are people it already knows (who reoffend more), and the crime it counts and the one-year reoffending rate of "
+        "each year's starts rise in every scenario, the baseline included. The levels are not a forecast; the differences "
+        "between scenarios are the result.",
         "- Reduced scale: each run simulates a sample of the caseload; its chance variation is wider than the country's, "
         "so intervals here are conservative. `summary.csv` also gives the Monte Carlo standard error of each mean difference.",
         "- The model is calibrated to 2019/20 figures by ABC-SMC (`calibration/report.md`); the one held-out check that "

@@ -67,6 +67,15 @@ FLOWS = (
     "deaths", "drug_deaths", "deaths_after_supervision", "drug_deaths_after_supervision",
     "remissions", "relapses", "practitioners_hired", "practitioners_trained",
 )
+# Stocks by region, each week: columns "<stock>_region_<k>" (k the region's position in the region table).
+REGION_STOCKS = ("in_treatment", "waiting_list", "caseload_mean")
+
+
+def region_columns(n_regions: int) -> tuple[str, ...]:
+    """The weekly frame's columns of :data:`REGION_STOCKS` for ``n_regions`` regions, stock by stock."""
+    return tuple(f"{stock}_region_{k:02d}" for stock in REGION_STOCKS for k in range(n_regions))
+
+
 STOCKS = (
     "supervised", "drug_need", "identified", "known_users", "known_users_ever_tested", "in_treatment",
     "waiting_list", "on_drr", "followed_up", "after_supervision", "in_treatment_after_supervision",
@@ -175,8 +184,9 @@ class ProbationModel(mesa.Model):
         )
         self._stream_bases = np.array([chance.base for chance in streams], dtype=np.uint64)  # at the *_STREAM positions
 
+        self.region_columns = region_columns(len(self.regions))
         self.datacollector = WeeklyCollector(
-            model_reporters={name: (lambda m, name=name: m.record[name]) for name in FLOWS + STOCKS}
+            model_reporters={name: (lambda m, name=name: m.record[name]) for name in FLOWS + STOCKS + self.region_columns}
         )
         self.record: dict[str, float] = {}
         self._apply_levers()
@@ -192,9 +202,9 @@ class ProbationModel(mesa.Model):
         self.record = self._week_record(*self._simulate_week())
         self.datacollector.collect(self)
 
-    def _simulate_week(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The week's counts, values and offending rates, as the compiled week returns them
-        (see :func:`_week`)."""
+    def _simulate_week(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The week's counts, values, offending rates and stocks by region, as the compiled
+        week returns them (see :func:`_week`)."""
         self.tally.clear()
         self._new_week_of_random_numbers()
         self._apply_levers()
@@ -205,7 +215,7 @@ class ProbationModel(mesa.Model):
         followed = after.followed
         draws = self.intake.week_draws()
         while True:
-            short, counts, values, rates = _week(
+            short, counts, values, rates, regional = _week(
                 people.arrays, people.free_rows, people.counters, people._resets, people.row_of_uid, *draws,
                 self.intake.region_cumulative, self.same_provider, self.caseload, allocation.employed,
                 allocation.staff_by_region(), allocation.region_of, allocation.trained, treatment.places(), treatment.quality(),
@@ -218,7 +228,7 @@ class ProbationModel(mesa.Model):
             people.reserve(short)  # more new people than free rows: nothing was changed, so begin the week again
         self.week += 1
         self.intake.draw_ahead(self.week + 1)
-        return counts, values, rates
+        return counts, values, rates, regional
 
     def _new_week_of_random_numbers(self) -> None:
         for process in self.processes:
@@ -266,11 +276,12 @@ class ProbationModel(mesa.Model):
             self.after.reschedule(before, quality_before)
 
     # ------------------------------------------------------------------ records
-    def _week_record(self, counts: np.ndarray, values: np.ndarray, rates: np.ndarray) -> dict[str, float]:
-        """The week just simulated: its flows and the stocks at its end."""
+    def _week_record(self, counts: np.ndarray, values: np.ndarray, rates: np.ndarray, regional: np.ndarray) -> dict[str, float]:
+        """The week just simulated: its flows and the stocks at its end (also by region)."""
         record = dict.fromkeys(PYTHON_FLOWS, 0)
         record.update(zip(WEEK_COUNTS, counts.tolist()))
         record.update(zip(WEEK_VALUES, values.tolist()))
+        record.update(zip(self.region_columns, regional.ravel().tolist()))
         self.offending.add_unproven(record, rates[:3])
         self.offending.add_after_supervision(record, rates[3:])
         for name, n in self.tally.items():  # counted in Python this week (workforce changes)
@@ -387,6 +398,24 @@ def _count_stocks(
     )
 
 
+@numba.njit(cache=True)
+def _region_stocks(supervised, in_treatment, waiting, region, caseload, employed, region_of, n_regions):  # pragma: no cover - compiled
+    """:data:`REGION_STOCKS` by region: people on probation in treatment, people waiting,
+    and the mean caseload of the practitioners employed."""
+    out = np.zeros((len(REGION_STOCKS), n_regions))
+    for i in range(supervised.size):
+        out[0, region[i]] += supervised[i] & in_treatment[i]
+        out[1, region[i]] += waiting[i]
+    staff = np.zeros(n_regions)
+    for s in range(caseload.size):
+        if employed[s]:
+            out[2, region_of[s]] += caseload[s]
+            staff[region_of[s]] += 1
+    for r in range(n_regions):
+        out[2, r] = out[2, r] / staff[r] if staff[r] else 0.0
+    return out
+
+
 STAFF_STOCKS = ("practitioners", "caseload_mean", "caseload_max", "caseload_over_cap", "caseload_over_70")
 
 
@@ -445,13 +474,14 @@ def _week(
     followed after supervision (its free rows, counters and columns) and ``pairs_out`` and
     ``pairs_back`` the blocks of the two populations, to copy people from the caseload's and
     back. Returns 0 and the :data:`WEEK_COUNTS` and
-    :data:`WEEK_VALUES` (offences counted are the proven ones so far) and the summed weekly
-    offending rates for the offences never proven; or, having changed nothing, the number of
+    :data:`WEEK_VALUES` (offences counted are the proven ones so far), the summed weekly
+    offending rates for the offences never proven and the :data:`REGION_STOCKS` by region;
+    or, having changed nothing, the number of
     new people when there are fewer free rows than that (the caller makes room and begins
     the week again)."""
     n = n_court + n_release
     if n > counters[N_FREE] or counters[NEXT_UID] + n > row_of_uid.size:
-        return n, np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0)
+        return n, np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), np.zeros((0, 0))
     o = np.empty(stream_bases.size, dtype=np.uint64)
     for k in range(stream_bases.size):
         o[k] = origin_of(stream_bases[k], week)
@@ -500,6 +530,9 @@ def _week(
     _vacate(people, np.concatenate((removed, moving)), row_of_uid, free_rows, counters)
     staff_stocks = _staff_stocks(caseload, employed, P[0].caseload_cap)
     stocks = _stocks(people)
+    regional = _region_stocks(
+        people[SUPERVISED], people[IN_TREATMENT], people[WAITING], people[REGION], caseload, employed, region_of, places.size,
+    )
     # live's counts: completions, drop-outs, remissions, relapses, desistances, deaths, drug deaths, deaths in treatment
     died = (deaths, drug_deaths, deaths_after + after[5], drug_deaths_after + after[6])
     ended_by_exit = exited[7] + after[7]  # treatments ended by custody or death, in either population
@@ -512,7 +545,8 @@ def _week(
         stocks[11] + tallies[PROBLEMATIC_AFTER], stocks[12] + tallies[PROBLEMATIC_IN_TREATMENT_AFTER],
         staff_stocks[0], staff_stocks[2], staff_stocks[3], staff_stocks[4],
     ))
-    return 0, counts, np.array((staff_stocks[1], *foregone_in_custody(people, P))), np.concatenate((rates, after_rates))
+    values = np.array((staff_stocks[1], *foregone_in_custody(people, P)))
+    return 0, counts, values, np.concatenate((rates, after_rates)), regional
 
 
 class WeeklyCollector(mesa.DataCollector):

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from model import FLOWS, STOCKS, Change, Lever, ProbationModel
+from model.model import region_columns
 from model.appraisal.costs import weekly_costs
 from model.appraisal.outcomes import model_metrics
 from model.experiments.check_baseline import compare, load_targets
@@ -24,7 +25,10 @@ def test_the_weekly_frame_has_one_row_per_week_and_the_published_columns(small_r
     frame = small_run.datacollector.get_model_vars_dataframe()
     assert len(frame) == 40
     assert set(REQUIRED_COLUMNS) <= set(frame.columns)
-    assert list(frame.columns) == list(FLOWS + STOCKS)
+    assert list(frame.columns) == list(FLOWS + STOCKS + region_columns(len(small_run.regions)))
+    regions = range(len(small_run.regions))  # the stocks by region add up to the national ones
+    for stock in ("in_treatment", "waiting_list"):
+        assert (sum(frame[f"{stock}_region_{k:02d}"] for k in regions) == frame[stock]).all()
 
 
 def test_same_seed_gives_identical_frames_and_different_seeds_differ():

@@ -134,6 +134,9 @@ def run_outcomes(result: RunResult, discount_rate: float, health_discount_rate: 
     pv = lambda name: float((column(name) * factor).sum() / scale)  # noqa: E731
     out: dict[str, float] = {f"total_{c}": float(column(c).sum() / scale) for c in TOTALS}
     out.update({f"mean_{c}": float(column(c).mean() / (1 if c.startswith("caseload") else scale)) for c in MEANS})
+    out.update({  # by region (columns "<stock>_region_<k>" of the model's REGION_STOCKS)
+        f"mean_{c}": float(column(c).mean() / (1 if c.startswith("caseload") else scale)) for c in position if "_region_" in c
+    })
     out["total_community_referrals"] = out["total_referrals"] + out["total_drrs_issued"]  # probation's and the courts'
     out["total_community_treatment_starts"] = out["total_treatment_starts"] - out["total_release_pickups"]
     out["total_drug_deaths"] = float((column("drug_deaths") + column("drug_deaths_after_supervision")).sum() / scale)

@@ -21,6 +21,7 @@ import pandas as pd  # noqa: E402
 
 from .decision import ALL_OPTIONS, ENOUGH_REPLICATES, NICE_THRESHOLDS, options  # noqa: E402
 from .economics import BASELINE, PRICE_BASE, headline_table  # noqa: E402
+from ..regions import default_regions  # noqa: E402
 
 
 class Spending(Protocol):
@@ -332,6 +333,33 @@ def bottom_line(summary: pd.DataFrame, decisions: pd.DataFrame, scenarios: Seque
     return lines
 
 
+def region_table(summary: pd.DataFrame, scenarios: Sequence[Scenario], region_names: Sequence[str], top: int = 2) -> pd.DataFrame:
+    """By region: the baseline's people on probation in treatment, waiting list and mean
+    caseload (means over the run), and the change in people in treatment and waiting under the
+    ``top`` options by social NPV (mean paired differences)."""
+    titles = {s.name: s.title for s in scenarios}
+    rows = summary.set_index(["scenario", "metric"])
+    npv = summary[(summary["metric"] == "npv") & (summary["scenario"] != BASELINE)].set_index("scenario")["mean"]
+    leaders = [name for name in npv.sort_values(ascending=False).index if name in titles][:top]
+    table = []
+    for k, region in enumerate(region_names):
+        metric = lambda stock: f"mean_{stock}_region_{k:02d}"  # noqa: E731
+        if (BASELINE, metric("in_treatment")) not in rows.index:
+            return pd.DataFrame()
+        row = {
+            "region": region,
+            "in treatment (baseline)": f"{rows.loc[(BASELINE, metric('in_treatment')), 'mean']:,.0f}",
+            "waiting (baseline)": f"{rows.loc[(BASELINE, metric('waiting_list')), 'mean']:,.0f}",
+            "mean caseload (baseline)": f"{rows.loc[(BASELINE, metric('caseload_mean')), 'mean']:,.1f}",
+        }
+        for name in leaders:
+            for stock, label in (("in_treatment", "in treatment"), ("waiting_list", "waiting")):
+                change = rows.loc[(name, metric(stock)), "difference"]
+                row[f"{label}: {titles[name]}"] = f"{change:+,.0f}"
+        table.append(row)
+    return pd.DataFrame(table)
+
+
 def like_for_like(summary: pd.DataFrame, published: Sequence[dict]) -> pd.DataFrame:
     """The model's return on today's treatment (summary rows of scenario ``existing_treatment``)
     beside the published figures, with what each counts."""
@@ -590,6 +618,14 @@ def write_report(
         "on offending rest on such before-and-after studies too (see the caveats). The published figures count social "
         "care, which the model does not; the model's treatment cost is a funded place-week at "
         "`cost_treatment_place_per_year`, which may be below the full cost of a treatment journey.",
+        "",
+        "## Results by region",
+        "",
+        "People on probation in treatment and waiting, and practitioners' mean caseload, by probation region: the "
+        "baseline's means over the run, and the change (mean paired difference) under the two options with the highest "
+        "social NPV. National figures: each region's share of the caseload, places and staff is in `model/data/regions.yaml`.",
+        "",
+        _markdown_table(region_table(summary, scenarios, [r.name for r in default_regions()])),
         "",
         "## Where the money goes and how crime is averted",
         "",

@@ -31,7 +31,8 @@ import pandas as pd
 from tqdm import tqdm
 
 from ..appraisal.costs import COST_LINES, MEMO_LINES, QALY_LINES, priced
-from ..model import FLOWS, STOCKS, ProbationModel
+from ..model import FLOWS, STOCKS, ProbationModel, region_columns
+from ..regions import default_regions
 from ..parameters import ParameterSet
 from .levers import Lever
 from .scenarios import Scenario
@@ -44,7 +45,7 @@ PACKAGE = Path(__file__).resolve().parents[1]
 # record, how levers change parameters, and the data files. (Reports and the economics are
 # worked out from the cached runs each time, so editing them keeps the cache.)
 RESULT_FILES = ("*.py", "processes/*.py", "appraisal/costs.py", "experiments/levers.py", "data/*.yaml")
-WEEKLY_COLUMNS = ("week", *FLOWS, *STOCKS, *COST_LINES, *QALY_LINES, *MEMO_LINES)  # a cached run's weekly frame
+WEEKLY_COLUMNS = ("week", *FLOWS, *STOCKS, *region_columns(len(default_regions())), *COST_LINES, *QALY_LINES, *MEMO_LINES)  # a cached run's weekly frame
 
 
 @cache

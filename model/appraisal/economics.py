@@ -147,8 +147,9 @@ def run_outcomes(result: RunResult, discount_rate: float, health_discount_rate: 
     for name in QALY_LINES:
         out[f"pv_{name}"] = float((column(name) * health_factor).sum() / scale)
     for name in (
-        "cost_treatment", "cost_treatment_after_supervision", "cost_crime", "cost_crime_acquisitive", "cost_crime_other",
-        "cost_crime_after_supervision", "cost_crime_foregone_in_custody",
+        "cost_treatment", "cost_treatment_after_supervision", "cost_testing", "cost_staff", "cost_custody", "cost_programmes",
+        "cost_programmes_probation", "cost_programmes_health", "cost_health_care", "cost_crime", "cost_crime_acquisitive",
+        "cost_crime_other", "cost_crime_after_supervision", "cost_crime_foregone_in_custody",
         "budget_nominal", "budget_other_clients", "treatment_capacity_other_clients",
     ):
         out[f"pv_{name}"] = pv(name)

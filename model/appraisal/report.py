@@ -333,6 +333,40 @@ def bottom_line(summary: pd.DataFrame, decisions: pd.DataFrame, scenarios: Seque
     return lines
 
 
+BENEFIT_SOURCES = (  # (label, paired measure): where an option's social benefit comes from
+    ("crime averted: treatment and recovery", "pv_crime_averted_treatment_recovery"),
+    ("crime averted: custody", "pv_crime_averted_custody"),
+    ("health: drug-related deaths averted", "pv_health_value_drug_deaths"),
+    ("health: other deaths", None),
+    ("health: less problematic drug use", "pv_health_value_problematic_use"),
+    ("health: time in treatment", "pv_health_value_treatment"),
+    ("NHS care saved", "pv_net_cost_dhsc_nhs"),
+)
+
+
+def benefit_sources_table(summary: pd.DataFrame, scenarios: Sequence[Scenario]) -> pd.DataFrame:
+    """Per option (ranked by social NPV): where its benefit comes from, in £m (mean paired
+    differences, present values): crime averted through treatment and recovery and through
+    custody, the value of QALYs by source, and NHS care saved (a fall in its cost)."""
+    titles = {s.name: s.title for s in scenarios}
+    mean = summary.set_index(["scenario", "metric"])["mean"]
+    npv = summary[(summary["metric"] == "npv") & (summary["scenario"] != BASELINE)].set_index("scenario")["mean"]
+    rows = []
+    for name in [n for n in npv.sort_values(ascending=False).index if n in titles]:
+        m = lambda metric: float(mean.get((name, metric), np.nan))  # noqa: E731
+        row = {"option": titles[name]}
+        for label, metric in BENEFIT_SOURCES:
+            if metric is None:  # deaths of other causes: all deaths less drug-related
+                value = m("pv_health_value_deaths") - m("pv_health_value_drug_deaths")
+            elif metric == "pv_net_cost_dhsc_nhs":
+                value = -m(metric)
+            else:
+                value = m(metric)
+            row[f"{label} (£m)"] = f"{value / 1e6 + 0.0:,.1f}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def region_table(summary: pd.DataFrame, scenarios: Sequence[Scenario], region_names: Sequence[str], top: int = 2) -> pd.DataFrame:
     """By region: the baseline's people on probation in treatment, waiting list and mean
     caseload (means over the run), and the change in people in treatment and waiting under the
@@ -602,6 +636,15 @@ def write_report(
         "to MoJ/HMPPS and local authorities) is the measure this model reported before health was counted.",
         "",
         _markdown_table(table),
+        "",
+        "## Where the benefit comes from",
+        "",
+        "Mean paired differences from the baseline, present values in £m: crime averted through treatment and recovery "
+        "and through custody (people held after recall or breach), the value of QALYs gained by source (deaths of other "
+        "causes change with the people the model follows: see the caveats), and NHS care saved (counted in the net public "
+        "cost, as a saving). Crime averted and the value of QALYs make the social benefit.",
+        "",
+        _markdown_table(benefit_sources_table(summary, scenarios)),
         "",
         "## Like for like: the return on today's treatment",
         "",

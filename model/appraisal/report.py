@@ -587,9 +587,10 @@ def write_report(
         "",
         "Options ranked by mean social net present value (Green Book social cost-benefit analysis: crime costs averted "
         "and QALYs gained, valued at the Green Book's value of a QALY, less net public cost), against the baseline, "
-        f"over {settings['years']:g} years. Brackets: 2.5th to 97.5th percentile over replicates; for the ratios (benefit-cost "
-        "ratios, cost per reoffence averted), the ratio of the means over replicates with a 95% bootstrap confidence "
-        "interval of that ratio (a ratio per replicate is thrown anywhere by a replicate with a cost near 0). P(NPV > 0): the share "
+        f"over {settings['years']:g} years. Brackets: 2.5th to 97.5th percentile over replicates; a ratio (benefit-cost ratios, "
+        "cost per reoffence averted) is the ratio of the means over replicates, with the spread of the replicates' own "
+        "ratios, and n/a where its cost or effect is 0 or less in some replicate (a ratio over a cost near 0 means "
+        "nothing). P(NPV > 0): the share "
         "of replicates in which the option's social NPV is positive; P(best): the share in which it is the best of all the "
         "options and the baseline at the Green Book's value of a QALY; P(best per £): the share in which it has the highest "
         "NPV per pound of its stated budget (its levers' money in present value; the training package states none, its "
@@ -625,8 +626,8 @@ def write_report(
         "",
         "## Headline results against the baseline",
         "",
-        "Mean over replicates, with the 95% interval (2.5th to 97.5th percentile over replicates) in brackets; ratios are "
-        "ratios of means with 95% bootstrap confidence intervals. "
+        "Mean over replicates, with the 95% interval (2.5th to 97.5th percentile over replicates) in brackets; a ratio is "
+        "the ratio of the means, with the spread of the replicates' own ratios. "
         "A social cost-benefit analysis (Green Book). Net public cost counts probation and custody (MoJ/HMPPS), drug "
         "treatment (local authorities) and NHS care by drug use state (DHSC/NHS); custody and care saved count as savings. "
         "Benefits are crime costs averted (Home Office unit costs of crime) and QALYs gained (deaths averted, less "

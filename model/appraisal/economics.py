@@ -133,10 +133,8 @@ def run_outcomes(result: RunResult, discount_rate: float, health_discount_rate: 
     health_factor = discount_factors(len(weekly), health_discount_rate)
     pv = lambda name: float((column(name) * factor).sum() / scale)  # noqa: E731
     out: dict[str, float] = {f"total_{c}": float(column(c).sum() / scale) for c in TOTALS}
-    out.update({f"mean_{c}": float(column(c).mean() / (1 if c.startswith("caseload") else scale)) for c in MEANS})
-    out.update({  # by region (columns "<stock>_region_<k>" of the model's REGION_STOCKS)
-        f"mean_{c}": float(column(c).mean() / (1 if c.startswith("caseload") else scale)) for c in position if "_region_" in c
-    })
+    by_region = [c for c in position if "_region_" in c]  # columns "<stock>_region_<k>" of the model's REGION_STOCKS
+    out.update({f"mean_{c}": float(column(c).mean() / (1 if c.startswith("caseload") else scale)) for c in (*MEANS, *by_region)})
     out["total_community_referrals"] = out["total_referrals"] + out["total_drrs_issued"]  # probation's and the courts'
     out["total_community_treatment_starts"] = out["total_treatment_starts"] - out["total_release_pickups"]
     out["total_drug_deaths"] = float((column("drug_deaths") + column("drug_deaths_after_supervision")).sum() / scale)
@@ -305,11 +303,16 @@ def headline_table(summary: pd.DataFrame) -> pd.DataFrame:
 NOT_DEFINED = "n/a (cost or effect ≤ 0 in a replicate)"  # a ratio over a cost or effect near 0
 
 
+def money(value: float) -> str:
+    """A national sum for reports: '£1,470.8m', '-£0.6m'."""
+    return f"{'-' if round(value / 1e6, 1) < 0 else ''}£{abs(value) / 1e6:,.1f}m"
+
+
 def _format(mean: float, lower: float, upper: float, unit: str) -> str:
     if not np.isfinite(mean):
         return "n/a"
     if unit == "GBP":
-        f = lambda x: f"{'-' if round(x / 1e6, 1) < 0 else ''}£{abs(x) / 1e6:,.1f}m"  # noqa: E731
+        f = money
     elif unit == "GBP each":
         f = lambda x: f"{'-' if round(x) < 0 else ''}£{abs(x):,.0f}"  # noqa: E731
     elif unit == "ratio":

@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .decision import ALL_OPTIONS, ENOUGH_REPLICATES, NICE_THRESHOLDS, options  # noqa: E402
-from .economics import BASELINE, PRICE_BASE, headline_table  # noqa: E402
+from .economics import BASELINE, PRICE_BASE, headline_table, money  # noqa: E402
 from ..regions import default_regions  # noqa: E402
 
 
@@ -321,7 +321,7 @@ def bottom_line(summary: pd.DataFrame, decisions: pd.DataFrame, scenarios: Seque
     likely = [titles.get(n, n) for n in npv.sort_values(ascending=False).index if p[n] >= 0.9 and n != top]
     unlikely = [titles.get(n, n) for n in npv.sort_values(ascending=False).index if p[n] <= 0.1]
     lines = [
-        f"**Bottom line.** Of the options run, {titles.get(top, top)} has the highest social NPV ({_money(npv[top])}) and is "
+        f"**Bottom line.** Of the options run, {titles.get(top, top)} has the highest social NPV ({money(npv[top])}) and is "
         f"the best of all (the baseline included) in {decisions.loc[top, 'probability_best_at_value_of_qaly']:.0%} of "
         "replicates at the Green Book's value of a QALY. "
         + (f"Also very likely to be worth doing on their own (P(NPV > 0) at least 0.9): {'; '.join(likely)}. " if likely else "")
@@ -362,7 +362,7 @@ def benefit_sources_table(summary: pd.DataFrame, scenarios: Sequence[Scenario]) 
                 value = -m(metric)
             else:
                 value = m(metric)
-            row[f"{label} (£m)"] = f"{value / 1e6 + 0.0:,.1f}"
+            row[f"{label} (£m)"] = _millions(value)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -454,16 +454,16 @@ def _option_paragraphs(
         d = lambda metric: float(difference.get((s.name, metric), np.nan))  # noqa: E731
         p = float(decisions.loc[s.name, "probability_npv_positive"])
         lines += [
-            f"**{s.title}.** Net public cost {_money(m('pv_net_cost'))} (present value; MoJ/HMPPS "
-            f"{_money(m('pv_net_cost_moj_hmpps'))}, local authorities {_money(m('pv_net_cost_local_authorities'))}, "
-            f"NHS {_money(m('pv_net_cost_dhsc_nhs'))}). {_fewer(m('reoffences_averted'), 'proven reoffences')} and "
+            f"**{s.title}.** Net public cost {money(m('pv_net_cost'))} (present value; MoJ/HMPPS "
+            f"{money(m('pv_net_cost_moj_hmpps'))}, local authorities {money(m('pv_net_cost_local_authorities'))}, "
+            f"NHS {money(m('pv_net_cost_dhsc_nhs'))}). {_fewer(m('reoffences_averted'), 'proven reoffences')} and "
             f"{_fewer(m('deaths_averted'), 'drug-related deaths')}; {m('qalys_gained'):,.0f} QALYs gained "
             f"({m('qalys_gained_drug_deaths'):,.0f} through drug-related deaths averted, "
             f"{m('qalys_gained_deaths') - m('qalys_gained_drug_deaths'):,.0f} through other deaths, which change with the "
             f"people the model follows, {m('qalys_gained_problematic_use'):,.0f} through less "
             f"problematic drug use, {m('qalys_gained_treatment'):,.0f} through time in treatment). Crime costs averted "
-            f"{_money(m('pv_crime_averted'))} and health {_money(m('pv_health_value'))}: a social NPV of "
-            f"{_money(m('npv'))} (Monte Carlo standard error {_money(float(decisions.loc[s.name, 'npv_se']))}). That the NPV "
+            f"{money(m('pv_crime_averted'))} and health {money(m('pv_health_value'))}: a social NPV of "
+            f"{money(m('npv'))} (Monte Carlo standard error {money(float(decisions.loc[s.name, 'npv_se']))}). That the NPV "
             f"is positive is {_sureness(p)} (probability {p:.2f}). {_budget_sentence(d)}{_evidence_sentence(information, s.name)}",
             "",
         ]
@@ -487,8 +487,9 @@ def _money_as_spent(scenario: Scenario, years: float) -> str:
     return "; ".join(parts) or "none"
 
 
-def _money(value: float) -> str:
-    return f"{'-' if round(value / 1e6, 1) < 0 else ''}£{abs(value) / 1e6:,.1f}m"
+def _millions(value: float) -> str:
+    """A table cell in £m: '943.6'."""
+    return f"{float(value) / 1e6 + 0.0:,.1f}"
 
 
 def _fewer(change: float, noun: str) -> str:
@@ -501,7 +502,7 @@ def _budget_sentence(d) -> str:
     (``d(metric)``: the option's mean difference from the baseline)."""
     budget, other = d("pv_budget_nominal"), d("pv_budget_other_clients") + d("pv_treatment_capacity_other_clients")
     if budget > 0 and other > 0.5 * budget:
-        return (f"Of its stated budget ({_money(budget)} in present value), {_money(other)} buys treatment for the services' "
+        return (f"Of its stated budget ({money(budget)} in present value), {money(other)} buys treatment for the services' "
                 "other clients or places that people on probation did not use: neither a cost nor a benefit here (see "
                 "'Where the money goes'). ")
     return ""
@@ -517,10 +518,10 @@ def _evidence_sentence(information: pd.DataFrame, option: str) -> str:
         return "Knowing more would not change the choice to fund it (no value of information)."
     top = [row for row in mine.iloc[1:4].itertuples() if round(row.value / 1e6, 1) > 0]
     named = (
-        "of single parameters, most: " + ", ".join(f"`{row.quantity}` ({_money(row.value)})" for row in top)
+        "of single parameters, most: " + ", ".join(f"`{row.quantity}` ({money(row.value)})" for row in top)
         if top else "no single parameter is worth much on its own"
     )
-    return (f"Knowing everything uncertain before deciding to fund it would be worth {_money(total)}; {named} (what "
+    return (f"Knowing everything uncertain before deciding to fund it would be worth {money(total)}; {named} (what "
             "single parameters do not explain is chance variation at this scale, or several parameters together).")
 
 
@@ -531,10 +532,10 @@ def _information_paragraph(information: pd.DataFrame) -> list[str]:
         return []
     total = float(information.iloc[0]["value"])
     parts = [row for row in information.iloc[1:6].itertuples() if round(row.value / 1e6, 1) > 0]
-    named = "; ".join(f"`{row.quantity}` {_money(row.value)}" for row in parts) or "none is worth £0.1m or more"
+    named = "; ".join(f"`{row.quantity}` {money(row.value)}" for row in parts) or "none is worth £0.1m or more"
     return [
         f"**What evidence is worth.** Knowing everything uncertain before choosing among all the options would be worth "
-        f"{_money(total)} (expected value of perfect information, at the Green Book's value of a QALY, for the decision "
+        f"{money(total)} (expected value of perfect information, at the Green Book's value of a QALY, for the decision "
         "as a whole: nothing where one option is best in every replicate; each option's own fund-or-not value is in its "
         "paragraph above); "
         f"knowing one parameter exactly (expected value of partial perfect information, regression method): {named}. "
@@ -620,7 +621,7 @@ def write_report(
         pv = budget.get(s.name, np.nan)
         lines.append(
             f"| {s.title} | {s.description.strip()} | {_money_as_spent(s, settings['years'])} | "
-            f"{_money(pv) if pv > 0 else 'none stated: it costs what it buys (see net public cost)' if s.name != BASELINE else ''} |"
+            f"{money(pv) if pv > 0 else 'none stated: it costs what it buys (see net public cost)' if s.name != BASELINE else ''} |"
         )
     lines += [
         "",
@@ -757,7 +758,7 @@ def money_and_mechanism_table(summary: pd.DataFrame, scenarios: Sequence[Scenari
         row = {"scenario": s.title}
         for label, metric, paired in MONEY_AND_MECHANISM:
             value = mine.loc[metric, "mean" if paired else "difference"] if metric in mine.index else np.nan
-            row[f"{label} (£m)"] = f"{float(value) / 1e6 + 0.0:,.1f}"
+            row[f"{label} (£m)"] = _millions(value)
         row["share of funded places used (level)"] = f"{float(mine.loc['treatment_utilisation', 'mean']):.2f}"
         rows.append(row)
     return pd.DataFrame(rows)

@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-import numpy as np
 import pandas as pd
 
 from ..appraisal.economics import outcome_table
@@ -82,15 +81,15 @@ def returns(table: pd.DataFrame) -> pd.DataFrame:
     rows = table.xs(WITHOUT, level="scenario")
     treatment = -rows["pv_net_cost_drug_treatment"]
     crime, care, health = -rows["pv_crime_averted"], rows["pv_net_cost_dhsc_nhs"], -rows["pv_health_value"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return pd.DataFrame({
-            "treatment_cost": treatment,
-            "crime_lost": crime,
-            "nhs_care_lost": care,
-            "health_value_lost": health,
-            "return_crime_and_nhs_care": (crime + care) / treatment.where(treatment > 0),
-            "return_social": (crime + care + health) / treatment.where(treatment > 0),
-        })
+    saved = treatment.where(treatment > 0)  # a return per £1 only where removing treatment saves money
+    return pd.DataFrame({
+        "treatment_cost": treatment,
+        "crime_lost": crime,
+        "nhs_care_lost": care,
+        "health_value_lost": health,
+        "return_crime_and_nhs_care": (crime + care) / saved,
+        "return_social": (crime + care + health) / saved,
+    })
 
 
 def summary_rows(by_horizon: dict[str, pd.DataFrame]) -> pd.DataFrame:

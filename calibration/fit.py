@@ -6,7 +6,12 @@ returns the fitted targets' model values; the distance is the root mean square o
 target's interval (a 95% interval spans about four of them). pyabc's ABC-SMC shrinks the
 tolerance generation by generation; its history lives in an SQLite database, one
 generation at a time, so an interrupted calibration resumes from the last complete
-generation. Evaluations run on Dask (a local cluster, or ``--scheduler``), like the
+generation. Beside it a manifest holds the problem's key (a hash of everything that decides
+the result: the model's code and data, every parameter value, the priors, targets, scale,
+weeks, population size and seed) and, after each generation, a checksum of the saved
+generations' particles and weights; a database whose manifest does not match (another
+problem, an edited model, altered or damaged generations) is not resumed but started
+again, with a one-line warning. Evaluations run on Dask (a local cluster, or ``--scheduler``), like the
 scenario ensembles.
 
 The result: ``calibration/posterior.csv`` (equally weighted parameter sets, resampled from
@@ -19,6 +24,7 @@ import hashlib
 import json
 import logging
 import math
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,7 +37,7 @@ import yaml
 from tqdm import tqdm
 
 from model import ParameterSet, ProbationModel
-from model.experiments.ensemble import OnOneThread, dask_client
+from model.experiments.ensemble import OnOneThread, dask_client, model_fingerprint
 from model.appraisal.outcomes import model_metrics
 from model.experiments.scenarios import ScenarioLibrary
 
@@ -155,6 +161,49 @@ class Calibration:
     def distance(self) -> Distance:
         return Distance(tuple((t.metric, t.standard_error) for t in self.targets))
 
+    @property
+    def key(self) -> str:
+        """A hash of everything that decides the calibration's result."""
+        content = {
+            "model": model_fingerprint(),
+            "parameters": self.base.with_overrides(self.fixed).as_dict(),
+            "priors": {name: self.base.definition(name).range for name in self.parameters},
+            "targets": [(t.metric, t.value, t.standard_error) for t in self.targets],
+            "scale": self.scale, "weeks": self.weeks, "population_size": self.population_size, "seed": self.seed,
+        }
+        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:24]
+
+    @property
+    def manifest(self) -> Path:
+        return self.database.with_name(self.database.name + ".manifest.json")
+
+    def _record(self, generations: int) -> None:
+        """After a generation: the problem's key and the checksum of the saved generations."""
+        temporary = self.manifest.with_name(self.manifest.name + ".tmp")
+        temporary.write_text(json.dumps({"key": self.key, "generations": generations, "particles": _particles_digest(self.database, generations)}))
+        temporary.replace(self.manifest)
+
+    def _resumable(self) -> bool:
+        """Whether the saved generations belong to this problem and are as they were written
+        (a generation finished after the manifest was last written, by a run stopped between
+        the two, is kept); if not, they are removed with a one-line warning (and the
+        calibration starts again)."""
+        if not self.database.exists():
+            return False
+        try:
+            manifest = json.loads(self.manifest.read_text())
+            if manifest.get("key") != self.key:
+                problem = "are for another problem (model, parameters, targets or settings changed)"
+            elif manifest.get("particles") != _particles_digest(self.database, int(manifest.get("generations", 0))):
+                problem = "do not match their checksum (altered or damaged)"
+            else:
+                return True
+        except (OSError, ValueError):
+            problem = "have no readable manifest"
+        print(f"warning: the saved generations in {self.database} {problem}: starting again", file=sys.stderr)
+        self.database.unlink()
+        return False
+
     def run(self, workers: int = 0, scheduler: str | None = None, fresh: bool = False, progress: bool = True) -> pd.DataFrame:
         """Run (or resume) ABC-SMC; returns the last generation's particles with weights."""
         import pyabc
@@ -165,6 +214,7 @@ class Calibration:
         self.database.parent.mkdir(parents=True, exist_ok=True)
         if fresh and self.database.exists():
             self.database.unlink()
+        self._resumable()
         db = f"sqlite:///{self.database}"
         start = time.monotonic()
         with dask_client(workers, scheduler) as client:
@@ -188,6 +238,7 @@ class Calibration:
                     abc.load(db, _latest_run(db))
                 remaining = timedelta(seconds=max(self.max_minutes * 60 - (time.monotonic() - start), 1))
                 history = abc.run(max_nr_populations=1, max_walltime=remaining, min_acceptance_rate=self.min_acceptance_rate)
+                self._record(history.max_t + 1)
                 populations = history.get_all_populations()
                 last = populations.iloc[-1]
                 bar.update(1)
@@ -198,6 +249,25 @@ class Calibration:
                     break
             bar.close()
         return posterior_particles(db)
+
+
+def _particles_digest(database: Path, generations: int) -> str:
+    """A checksum of the particles and weights of generations 0 to ``generations - 1`` in
+    ``database`` ("" if they cannot be read: too few generations, or a damaged file)."""
+    import pyabc
+
+    digest = hashlib.sha256()
+    try:
+        history = pyabc.History(f"sqlite:///{database}", _id=_latest_run(f"sqlite:///{database}"))
+        if generations < 1 or history.max_t + 1 < generations:
+            return ""
+        for t in range(generations):
+            frame, weights = history.get_distribution(m=0, t=t)
+            rows = pd.util.hash_pandas_object(frame.reset_index(drop=True).sort_index(axis=1), index=False)
+            digest.update(rows.to_numpy().tobytes() + np.asarray(weights, dtype=float).tobytes())
+    except Exception:  # noqa: BLE001 - SQLAlchemy and pyabc raise many kinds for a damaged or foreign file
+        return ""
+    return digest.hexdigest()
 
 
 def _latest_run(db: str) -> int:

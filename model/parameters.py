@@ -2,10 +2,12 @@
 
 Every value lives once, in ``model/data/parameters.yaml``, with its unit, kind, plausible
 range and source. This module loads that file into :class:`ParameterSet`, which gives
-attribute access (``params.caseload_cap``) and checks every value and override: an unknown
-name, a probability outside [0, 1], a negative count or cost, or a range that does not
-contain its own baseline is a :class:`ParameterError` naming the parameter, its value and
-what is allowed.
+attribute access (``params.caseload_cap``) and checks every value and override, whatever its
+route (parameter file, scenario, lever, posterior, ``ProbationModel(params=...)``): an
+unknown name, a value that is not a finite number, a value outside the parameter's limits
+(the values the model accepts: see :func:`default_limits`), or a range that does not contain
+its own baseline is a :class:`ParameterError` naming the parameter, its value and what is
+allowed.
 """
 
 from __future__ import annotations
@@ -32,27 +34,35 @@ class ParameterError(ValueError):
     """A parameter value, name or file that the model cannot use."""
 
 
-def allowed_interval(kind: str) -> tuple[float, float]:
-    """The values a parameter of this kind may take at all (its range is narrower)."""
-    return (0.0, 1.0) if kind in UNIT_INTERVAL_KINDS else (0.0, float("inf"))
+# A parameter's limits, unless its entry gives them: the values the model accepts at all,
+# by any route (the plausible ``range`` is narrower). Probabilities and shares lie in [0, 1];
+# anything else from 0 to LIMIT_OVER_RANGE times the top of its plausible range, which leaves
+# levers room to go past today's values (places doubled, a cap halved) and refuses values no
+# policy could mean (1e308 offences a year), which would exhaust memory or run for ever.
+LIMIT_OVER_RANGE = 10.0
 
 
-def check_value(name: str, kind: str, value: float, where: str = "", positive: bool = False) -> float:
-    """Return ``value`` as a float, or raise ParameterError if a `kind` cannot take it: not a
-    finite number (booleans are not numbers here; NumPy's numbers are), outside [0, 1] for a
-    probability or share, below 0 otherwise, or 0 for a ``positive`` parameter (one the
-    model divides by or draws a gamma with)."""
+def default_limits(kind: str, plausible: tuple[float, float]) -> tuple[float, float]:
+    """The values a parameter of this kind and plausible range may take, by default."""
+    return (0.0, 1.0) if kind in UNIT_INTERVAL_KINDS else (0.0, LIMIT_OVER_RANGE * plausible[1])
+
+
+def check_value(name: str, value: float, limits: tuple[float, float], where: str = "", positive: bool = False) -> float:
+    """Return ``value`` as a float, or raise ParameterError naming the parameter, the value
+    and what is allowed: not a finite number (booleans are not numbers here; NumPy's numbers
+    are), outside ``limits``, or 0 for a ``positive`` parameter (one the model divides by or
+    draws a gamma with)."""
     prefix = f"{where}: " if where else ""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise ParameterError(f"{prefix}parameter '{name}' must be a number, got {value!r}")
     value = float(value)
     if not math.isfinite(value):
         raise ParameterError(f"{prefix}parameter '{name}' = {value} must be a finite number")
-    low, high = allowed_interval(kind)
+    low, high = limits
     if not low <= value <= high or (positive and value <= 0):
-        allowed = "(0, 1]" if positive and high == 1.0 else ("[0, 1]" if high == 1.0 else ("> 0" if positive else ">= 0"))
+        opening = "(" if positive and low == 0 else "["
         raise ParameterError(
-            f"{prefix}parameter '{name}' = {value} is outside the allowed range {allowed} for a {kind}"
+            f"{prefix}parameter '{name}' = {value} is outside the values the model accepts {opening}{low:g}, {high:g}]"
         )
     return value
 
@@ -70,18 +80,31 @@ class Parameter(BaseModel):
     source: str
     note: str = ""
     positive: bool = False  # 0 would break the model (it divides by it, or draws a gamma with it)
+    limits: tuple[float, float] | None = None  # the values the model accepts; default: default_limits
 
     @model_validator(mode="after")
     def _consistent(self) -> Parameter:
-        check_value(self.name, self.kind, self.value, positive=self.positive)
+        kind_limits = default_limits(self.kind, (0.0, math.inf))
+        if self.limits is not None:
+            for bound in self.limits:
+                check_value(self.name, bound, kind_limits)
+            if self.limits[0] > self.limits[1]:
+                raise ParameterError(f"parameter '{self.name}': limits {list(self.limits)} are not in order")
         low, high = self.range
         for bound in (low, high):
-            check_value(self.name, self.kind, bound, positive=self.positive)
+            check_value(self.name, bound, kind_limits if self.limits is None else self.limits, positive=self.positive)
+        check_value(self.name, self.value, self.accepted, positive=self.positive)
         if not low <= self.value <= high:
             raise ParameterError(
                 f"parameter '{self.name}': baseline {self.value} lies outside its range [{low}, {high}]"
             )
         return self
+
+    @property
+    def accepted(self) -> tuple[float, float]:
+        """The values the model accepts for this parameter (``limits``, or the default for
+        its kind and range)."""
+        return self.limits if self.limits is not None else default_limits(self.kind, self.range)
 
     @property
     def is_assumption(self) -> bool:
@@ -115,6 +138,16 @@ def _load_file(path: Path) -> tuple[Parameter, ...]:
     return tuple(parameters)
 
 
+def _check_together(values: Mapping[str, float], where: str = "") -> None:
+    """What no single parameter's limits can say: someone must start supervision."""
+    if values.get("court_order_starts_per_year", 1) == 0 and values.get("prison_releases_per_year", 1) == 0:
+        prefix = f"{where}: " if where else ""
+        raise ParameterError(
+            f"{prefix}parameters 'court_order_starts_per_year' and 'prison_releases_per_year' are both 0: no one would "
+            "ever start supervision"
+        )
+
+
 class ParameterSet(Mapping[str, float]):
     """Validated parameter values with their definitions.
 
@@ -128,6 +161,7 @@ class ParameterSet(Mapping[str, float]):
         self._values = {p.name: p.value for p in definitions}
         if values:
             self._values.update(self._checked(values))
+            _check_together(self._values)
         self._as_attributes()
 
     @classmethod
@@ -141,6 +175,7 @@ class ParameterSet(Mapping[str, float]):
         new._definitions = self._definitions
         new._values = dict(self._values)
         new._values.update(self._checked(overrides or {}, where))
+        _check_together(new._values, where)
         new._as_attributes()
         return new
 
@@ -164,7 +199,7 @@ class ParameterSet(Mapping[str, float]):
                 prefix = f"{where}: " if where else ""
                 raise ParameterError(f"{prefix}unknown parameter '{name}'")
             definition = self._definitions[name]
-            checked[name] = check_value(name, definition.kind, value, where, definition.positive)
+            checked[name] = check_value(name, value, definition.accepted, where, definition.positive)
         return checked
 
     def definition(self, name: str) -> Parameter:

@@ -78,3 +78,42 @@ def test_a_hit_is_the_model_s_value_inside_the_target_s_interval_and_context_is_
         "drug_related_crime_cost_per_year",
     }
     assert all(t.note for t in context)  # each says why it is not counted
+
+
+def _small_calibration(database, **changes) -> Calibration:
+    metrics = ("referrals_per_year",)
+    targets = [Target(m, m, 3000.0, 2500.0, 3500.0, "fitted", "synthetic") for m in metrics]
+    settings = dict(parameters=["refer_per_week"], targets=targets, scale=0.01, weeks=12, population_size=10, generations=1,
+                    max_minutes=5, database=database, fixed={"warmup_weeks": 4})
+    return Calibration(**{**settings, **changes})
+
+
+@pytest.mark.parametrize("fault", ["none", "altered particles", "another problem", "not a database", "manifest removed"])
+def test_saved_generations_are_resumed_only_when_they_are_this_problem_s_and_unaltered(tmp_path, capsys, fault):
+    import sqlite3
+
+    database = tmp_path / "abc.db"
+    first = _small_calibration(database).run(workers=0, progress=False)
+    capsys.readouterr()
+    changes = {}
+    if fault == "altered particles":
+        with sqlite3.connect(database) as connection:
+            connection.execute("UPDATE particles SET w = w * 2 WHERE id = (SELECT MAX(id) FROM particles)")
+    elif fault == "another problem":
+        changes = {"scale": 0.012}
+    elif fault == "not a database":
+        database.write_bytes(b"not sqlite at all")
+    elif fault == "manifest removed":
+        database.with_name(database.name + ".manifest.json").unlink()
+    again = _small_calibration(database, generations=2, **changes)
+    particles = again.run(workers=0, progress=False)
+    err = capsys.readouterr().err
+    import pyabc
+
+    generations = pyabc.History(f"sqlite:///{database}").max_t + 1
+    if fault == "none":
+        assert "warning" not in err and generations == 2  # resumed: one generation more
+    else:
+        assert err.count("warning: the saved generations") == 1 and generations == 2 == again.generations
+        assert "starting again" in err
+    assert len(particles) == 10 and len(first) == 10

@@ -133,7 +133,7 @@ def test_constant_drop_out_and_unlimited_places_leave_the_geometric_share_in_tre
     no_exits = {
         "dropout_early_per_week": p, "dropout_late_per_week": p, "completion_per_week": 0.0,
         "dropout_no_ost_multiplier": 1.0, "court_review_retention": 1.0, "funding_quality_elasticity": 0.0,
-        "treatment_places": 1e7, "court_order_mean_weeks": 5000, "licence_extra_mean_weeks": 5000,
+        "treatment_places": 2e6, "court_order_mean_weeks": 5000, "licence_extra_mean_weeks": 5000,
         "recall_noncompliance_per_week": 0.0, "breach_noncompliance_per_week": 0.0, "recall_on_proven": 0.0,
         "breach_after_positive": 0.0, "drr_breach_per_week_disengaged": 0.0,
         "drug_death_per_year_problematic": 0.0, "other_death_per_year": 0.0, "warmup_weeks": 52,

@@ -1,5 +1,6 @@
 """The parameter file: every value sourced or flagged, in range, and checked on override."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -39,20 +40,23 @@ def test_probabilities_and_shares_lie_in_the_unit_interval(params):
     ("overrides", "message"),
     [
         ({"no_such_parameter": 1.0}, "unknown parameter 'no_such_parameter'"),
-        ({"refer_per_week": 1.5}, "parameter 'refer_per_week' = 1.5 is outside the allowed range [0, 1]"),
-        ({"cost_test": -3}, "parameter 'cost_test' = -3.0 is outside the allowed range > 0"),
-        ({"acquisitive_per_year": -1}, "parameter 'acquisitive_per_year' = -1.0 is outside the allowed range >= 0"),
-        ({"practitioner_mean_caseload": 0}, "parameter 'practitioner_mean_caseload' = 0.0 is outside the allowed range > 0"),
-        ({"risk_gamma_shape": 0}, "parameter 'risk_gamma_shape' = 0.0 is outside the allowed range > 0"),
+        ({"refer_per_week": 1.5}, "parameter 'refer_per_week' = 1.5 is outside the values the model accepts [0, 1]"),
+        ({"cost_test": -3}, "parameter 'cost_test' = -3.0 is outside the values the model accepts (0, 1200]"),
+        ({"acquisitive_per_year": -1}, "parameter 'acquisitive_per_year' = -1.0 is outside the values the model accepts [0, "),
+        ({"practitioner_mean_caseload": 0}, "parameter 'practitioner_mean_caseload' = 0.0 is outside the values the model accepts [1, 550]"),
+        ({"risk_gamma_shape": 0}, "parameter 'risk_gamma_shape' = 0.0 is outside the values the model accepts [0.05, 10]"),
+        ({"court_order_starts_per_year": 1e308}, "= 1e+308 is outside the values the model accepts [0, 1.25e+06]"),
+        ({"unit_cost_other": 1e12}, "parameter 'unit_cost_other' = 1000000000000.0 is outside the values the model accepts"),
         ({"cost_test": float("inf")}, "parameter 'cost_test' = inf must be a finite number"),
         ({"unit_cost_other": 1e308 * 10}, "must be a finite number"),
         ({"refer_per_week": True}, "must be a number, got True"),
         ({"treatment_places": -1}, "parameter 'treatment_places' = -1"),
         ({"caseload_cap": "fifty"}, "parameter 'caseload_cap' must be a number"),
+        ({"court_order_starts_per_year": 0, "prison_releases_per_year": 0}, "both 0: no one would ever start supervision"),
     ],
 )
 def test_bad_overrides_are_refused_with_the_name_value_and_allowed_range(params, overrides, message):
-    with pytest.raises(ParameterError, match=message.replace("[", r"\[").replace("]", r"\]")):
+    with pytest.raises(ParameterError, match=re.escape(message)):
         params.with_overrides(overrides)
     with pytest.raises(ParameterError):
         ProbationModel(scale=0.01, seed=1, params=overrides)
@@ -62,6 +66,21 @@ def test_bad_overrides_are_refused_with_the_name_value_and_allowed_range(params,
 def test_scale_must_be_positive(scale):
     with pytest.raises(ParameterError, match="scale"):
         ProbationModel(scale=scale, seed=1)
+
+
+def test_every_value_a_scenario_or_posterior_can_give_lies_within_the_limits_and_the_limits_contain_the_range(params):
+    for p in params.definitions:
+        low, high = p.accepted
+        assert low <= p.range[0] <= p.range[1] <= high, p.name
+        assert high < float("inf"), p.name
+
+
+def test_a_lever_that_pushes_a_parameter_past_its_limits_is_refused_naming_the_lever():
+    from model.experiments.levers import Lever
+
+    lever = Lever(name="stretch", changes={"treatment_places": {"multiply": 1000}})
+    with pytest.raises(ParameterError, match="stretch.*treatment_places.*outside the values the model accepts"):
+        lever.apply(ParameterSet.load())
 
 
 def test_a_parameter_file_with_a_baseline_outside_its_range_is_refused_naming_it(tmp_path):

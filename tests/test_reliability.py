@@ -157,6 +157,10 @@ BAD_SCENARIO_FILES = [
     ("title: t\nparameters: {no_such_parameter: 1}\n", "no_such_parameter"),
     ("title: t\nparameters: {practitioner_mean_caseload: 0}\n", "practitioner_mean_caseload"),
     ("title: t\nparameters: {risk_gamma_shape: 0}\n", "risk_gamma_shape"),
+    ("title: t\nparameters: {court_order_starts_per_year: 1.0e+308}\n", "outside the values the model accepts"),
+    ("title: t\nparameters: {duration_gamma_shape: 0.5}\n", "duration_gamma_shape"),
+    ("title: t\nparameters: {court_order_starts_per_year: 0, prison_releases_per_year: 0}\n", "no one would ever start"),
+    ("title: t\nlevers:\n  - {lever: drugs_training, changes: {caseload_cap: {multiply: 1000}}}\n", "caseload_cap"),
     ("title: t\nextends: no_such_scenario\n", "extends"),
     ("title: t\nlevers:\n  - {lever: drugs_training, changes: {no_such_parameter: {set: 1}}}\n", "no_such_parameter"),
     ("title: t\nlevers:\n  - {lever: drugs_training, changes: {trained_share: {set: nope}}}\n", "nope"),
@@ -193,6 +197,8 @@ BAD_POSTERIORS = [
     ("", "not a readable CSV"),
     ("refer_per_week\n2.0\n", "refer_per_week"),
     ("refer_per_week\ninf\n", "refer_per_week"),
+    ("practitioner_mean_caseload\n0.5\n", "practitioner_mean_caseload"),
+    ("unit_cost_other\n1e308\n", "unit_cost_other"),
     ("no_such_parameter\n1\n", "no_such_parameter"),
     ("refer_per_week\nhigh\n", "refer_per_week"),
     ("_weight\n1\n", "no parameter sets"),
@@ -323,6 +329,48 @@ def test_a_full_disk_while_writing_results_is_one_line_and_leaves_the_earlier_re
     assert len(errors) == 1 and "No space left on device" in errors[0] and "Traceback" not in err
     assert _tree_hash(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "results"]  # no staging folder left
+
+
+def test_a_read_only_disk_is_one_line_and_leaves_the_earlier_results(tmp_path, monkeypatch, capsys):
+    """Run as root, file permissions cannot make a folder read-only, so the file system's
+    answer (EROFS) is given to every call that would create, open for writing or rename."""
+    import builtins
+    import errno
+    import os
+
+    import run_scenarios
+    from model.experiments.cli import run_command
+
+    out, cache = tmp_path / "results", tmp_path / "cache"
+    arguments = ["--scenarios", "naloxone", "--reps", "2", "--years", "0.2", "--scale", "0.01", "--workers", "0",
+                 "--no-posterior", "--no-progress", "--out", str(out), "--cache", str(cache)]
+    assert run_command(lambda: run_scenarios.main(arguments)) == 0
+    before = _tree_hash(tmp_path)
+
+    def read_only(path) -> OSError:
+        return OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+
+    real_open = builtins.open
+
+    def open_for_reading_only(file, mode="r", *args, **kwargs):
+        if any(flag in mode for flag in "wax+"):
+            raise read_only(file)
+        return real_open(file, mode, *args, **kwargs)
+
+    def refuse(path, *args, **kwargs):
+        raise read_only(path)
+
+    monkeypatch.setattr(builtins, "open", open_for_reading_only)
+    for name in ("mkdir", "rename", "replace"):
+        monkeypatch.setattr(os, name, refuse)
+    for attempt in (arguments, [*arguments[:-1], str(tmp_path / "new cache")]):  # cached runs, then none
+        capsys.readouterr()
+        assert run_command(lambda: run_scenarios.main(attempt)) == 2
+        err = capsys.readouterr().err
+        errors = [line for line in err.splitlines() if line.startswith("error:")]
+        assert len(errors) == 1 and "Read-only file system" in errors[0] and "Traceback" not in err, err
+    monkeypatch.undo()
+    assert _tree_hash(tmp_path) == before
 
 
 def test_two_processes_publishing_one_folder_leave_one_whole_result_and_nothing_else(tmp_path):

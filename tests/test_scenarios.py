@@ -65,7 +65,7 @@ BAD_FILES = {
     "wrong type": ("title: x\nlevers: [{name: a, start_week: soon}]\n", "broken.yaml: levers.0.start_week"),
     "probability above 1": (
         "title: x\nlevers: [{name: a, changes: {refer_per_week: {set: 1.5}}}]\n",
-        "broken.yaml: levers.0: lever 'a': parameter 'refer_per_week' = 1.5 is outside the allowed range [0, 1]",
+        "broken.yaml: levers.0: lever 'a': parameter 'refer_per_week' = 1.5 is outside the values the model accepts [0, 1]",
     ),
     "negative budget": ("title: x\nlevers: [{name: a, cost_per_year: -5}]\n", "broken.yaml: levers.0.cost_per_year"),
     "unknown parameter": (
@@ -160,6 +160,37 @@ def test_runs_on_a_dask_local_cluster_equal_the_serial_runs(library, tmp_path):
     serial = run_ensemble(specs, RunCache(tmp_path / "serial"), workers=0, progress=False)
     parallel = run_ensemble(specs, RunCache(tmp_path / "dask"), workers=2, progress=False)
     for a, b in zip(serial, parallel):
+        pd.testing.assert_frame_equal(a.weekly, b.weekly)
+        pd.testing.assert_frame_equal(a.cohorts, b.cohorts)
+
+
+def test_runs_on_a_separately_started_cluster_equal_the_serial_runs(library, tmp_path):
+    """The --scheduler route: a scheduler and a worker started as a user would, in their own processes."""
+    import socket
+
+    from dask.distributed import Client
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    scripts = Path(sys.executable).parent
+    processes = [subprocess.Popen([scripts / "dask", "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        processes.append(subprocess.Popen([scripts / "dask", "worker", address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard"],
+                                          cwd=Path(__file__).resolve().parents[1], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        with Client(address, timeout="60s") as client:
+            client.wait_for_workers(1, timeout=60)
+        scenarios = [library.get("baseline"), library.get("drug_testing")]
+        specs = build_specs(scenarios, replicates=2, seed=11, scale=0.01, weeks=26)
+        serial = run_ensemble(specs, RunCache(tmp_path / "serial"), workers=0, progress=False)
+        clustered = run_ensemble(specs, RunCache(tmp_path / "cluster"), scheduler=address, progress=False)
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+            process.wait(timeout=30)
+    for a, b in zip(serial, clustered):
         pd.testing.assert_frame_equal(a.weekly, b.weekly)
         pd.testing.assert_frame_equal(a.cohorts, b.cohorts)
 

@@ -37,9 +37,10 @@ def die(people, origin, first_call, week, P):  # pragma: no cover - compiled
     female, ost, naloxone = people[FEMALE], people[OST], people[NALOXONE]
     death_salt, cause_salt = salt_of(origin, first_call + 1), salt_of(origin, first_call + 2)
     other = p.other_death_per_year / 52.0
-    upper = (
-        p.drug_death_per_year_problematic / 52.0 * MAX_SEVERITY * p.drug_death_rr_weeks_1_2 * p.drug_death_rr_weeks_3_12
-        * max(p.drug_death_rr_female, 1.0) + other
+    upper = (  # the largest drug-related hazard anyone can have, whichever way each relative risk goes
+        p.drug_death_per_year_problematic / 52.0 * MAX_SEVERITY * max(p.drug_death_rr_nonproblematic, 1.0)
+        * max(p.drug_death_rr_weeks_1_2 * p.drug_death_rr_weeks_3_12, p.drug_death_rr_weeks_3_12, 1.0)
+        * max(p.drug_death_rr_female, 1.0) * max(p.ost_death_rr, 1.0) * max(p.naloxone_death_rr, 1.0) + other
     )
     candidates = np.empty(active.size, dtype=np.bool_)
     _in_community(candidates, active, in_custody, uid, death_salt, upper)

@@ -105,8 +105,8 @@ class Intake(Process):
         """The caseload at the start of the warm-up: people part-way through their orders,
         each allocated a practitioner."""
         m, p = self.model, self.model.p
-        court_weeks = p.court_order_starts_per_year * p.court_order_mean_weeks
-        licence_weeks = p.prison_releases_per_year * (p.licence_minimum_weeks + p.licence_extra_mean_weeks)
+        court_weeks = p.court_order_starts_per_year * max(p.court_order_mean_weeks, 1.0)  # an order lasts a week at least
+        licence_weeks = p.prison_releases_per_year * max(p.licence_minimum_weeks + p.licence_extra_mean_weeks, 1.0)
         rng = self.rng
         n_court = rng.binomial(n, court_weeks / (court_weeks + licence_weeks))
         courts, release = m.courts.chance, m.release.chance

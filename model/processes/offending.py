@@ -80,7 +80,8 @@ class Offending(Process):
                 n = int(rng.poisson(max(rate * share, 0.0)))
                 record[name] += n
                 record[f"proven_reoffences{suffix}"] += n
-        drug_driven_share = drug_driven_rate / acquisitive_rate if acquisitive_rate > 0 else 0.0
+        # the summed rates are kept by adding each person's changes: rounding can leave a sum that should be 0 a hair off it
+        drug_driven_share = min(max(drug_driven_rate / acquisitive_rate, 0.0), 1.0) if acquisitive_rate > 0 else 0.0
         record[f"offences_acquisitive_drug_driven{suffix}"] = record[acquisitive] * drug_driven_share
 
     def reschedule(self, idx: np.ndarray) -> None:

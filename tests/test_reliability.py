@@ -398,3 +398,24 @@ def test_two_processes_publishing_one_folder_leave_one_whole_result_and_nothing_
     texts = {p.read_text() for p in final.glob("part*.csv")}
     assert len(texts) == 1 and len(list(final.glob("part*.csv"))) == 50  # one writer's whole result
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]
+
+
+def test_ctrl_c_during_a_dask_run_is_one_line_exit_130_and_keeps_the_finished_runs(tmp_path):
+    import signal
+    import time
+
+    cache = tmp_path / "cache"
+    command = subprocess.Popen(
+        [sys.executable, "run_scenarios.py", "--scenarios", "naloxone", "--reps", "40", "--years", "2", "--scale", "0.02",
+         "--workers", "2", "--no-posterior", "--no-progress", "--out", str(tmp_path / "results"), "--cache", str(cache)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 240
+    while not (cache.is_dir() and any(cache.glob("*.json"))) and time.monotonic() < deadline and command.poll() is None:
+        time.sleep(0.2)  # until the first runs are finished and cached
+    command.send_signal(signal.SIGINT)
+    _, err = command.communicate(timeout=120)
+    assert command.returncode == 130, err
+    assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("interrupted:"), err
+    assert [line for line in err.splitlines() if "interrupted" in line or "error" in line.lower()] == [err.strip().splitlines()[-1]]
+    assert any(cache.glob("*.json")) and not (tmp_path / "results").exists()

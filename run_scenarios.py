@@ -16,7 +16,6 @@ value, a missing file) stops with a one-line error and exit status 2.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -25,30 +24,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from model.appraisal.decision import (
-    ENOUGH_REPLICATES, acceptability, decision_table, information_values, replicate_parameters, summary_rows,
-)
-from model.appraisal.economics import outcome_table, summarise, headline_table
-from model.experiments.ensemble import RunCache, build_specs, describe_specs, run_ensemble, tidy_weekly
-from model.experiments import existing_treatment
+from model.appraisal.decision import ENOUGH_REPLICATES
+from model.appraisal.economics import headline_table
 from model.experiments.cli import Parser, UsageError, check_options, run_command
-from model.experiments.outputs import OUTPUTS, git_commit, output_dir, published, versions
-from model import ProbationModel
-from model.kernel_cache import kernels_cached
-from model.parameters import ParameterSet
-from model.appraisal.report import (
-    like_for_like,
-    plot_acceptability,
-    plot_continuity_cascade,
-    plot_cost_effectiveness_plane,
-    plot_differences,
-    plot_costs_and_benefits,
-    plot_referral_funnel,
-    plot_time_series,
-    write_report,
-)
+from model.experiments.comparison import COMPILING, Plan, Settings, appraise, compile_kernels, publish
+from model.experiments.ensemble import RunCache, run_ensemble
+from model.experiments.outputs import OUTPUTS, output_dir
 from model.experiments.posterior import default_posterior_path, load_parameter_sample
 from model.experiments.scenarios import SCENARIO_DIR, ScenarioError, ScenarioLibrary
+from model.parameters import ParameterSet
 
 ROOT = Path(__file__).resolve().parent
 
@@ -116,90 +100,27 @@ def main(argv: list[str] | None = None) -> int:
     if Path(args.cache).exists() and not Path(args.cache).is_dir():
         raise UsageError(f"--cache {args.cache}: a file, not a folder of cached runs")
 
-    parameter_note = (
-        f"replicate r draws parameter set r from the calibration posterior `{posterior_path.name}` ({len(sample)} sets)"
-        if sample
-        else "the hand-set baseline values in `model/data/parameters.yaml` for every replicate (no posterior sample used)"
-    )
-
-    weeks = int(round(args.years * 52))
-    specs = build_specs(scenarios, args.reps, args.seed, args.scale, weeks, sample)
-    without = existing_treatment.without_treatment(library.levers)  # for the like-for-like check, not an option
-    check_specs = build_specs([without], args.reps, args.seed, args.scale, weeks, sample)
+    settings = Settings(args.reps, args.years, args.scale, args.seed, sample, posterior_path if sample else None)
+    plan = Plan(scenarios, settings, library.levers)
     cache = RunCache(args.cache)
-    done_before = sum(cache.has(s) for s in specs + check_specs)
-    print(f"{len(scenarios)} scenarios x {args.reps} replicates = {len(specs)} runs, and {len(check_specs)} without "
+    done_before = sum(cache.has(s) for s in plan.all_specs)
+    print(f"{len(scenarios)} scenarios x {args.reps} replicates = {len(plan.specs)} runs, and {len(plan.check_specs)} without "
           f"today's treatment for the like-for-like check ({done_before} already done), {args.years:g} years at scale "
           f"{args.scale:g}", file=sys.stderr)
-    if not kernels_cached():  # compile here, once, with a word, rather than on every worker behind a frozen progress bar
-        print("compiling the model's kernels for this version of the code (once: about three minutes on two cores; they "
-              "are cached after)", file=sys.stderr)
-        ProbationModel(scale=0.01, seed=0, levers=max(scenarios, key=lambda s: len(s.levers)).levers).run(2)
+    compile_kernels(scenarios, lambda: print(COMPILING, file=sys.stderr))
     clock = time.perf_counter()
-    everything = run_ensemble(
-        specs + check_specs, cache, workers=args.workers, scheduler=args.scheduler, progress=not args.no_progress
-    )
+    everything = run_ensemble(plan.all_specs, cache, workers=args.workers, scheduler=args.scheduler, progress=not args.no_progress)
     elapsed = time.perf_counter() - clock
-    results = [r for r in everything if r.spec.scenario != without.name]
-    checked = [r for r in everything if r.spec.scenario in (without.name, "baseline")]
-
-    discount_rate = base.discount_rate
-    table = outcome_table(results, discount_rate, base.discount_rate_health)
-    summary = summarise(table)
-    decisions = decision_table(table, base.value_of_qaly)
-    curves = acceptability(table)
-    information = information_values(table, replicate_parameters(specs), base.value_of_qaly)
-    returns = existing_treatment.returns_by_horizon(checked, discount_rate, base.discount_rate_health)
-    summary = pd.concat(
-        [summary, summary_rows(decisions, information), existing_treatment.summary_rows(returns)], ignore_index=True
-    )
+    appraisal = appraise(plan, everything, base)
     if args.reps < ENOUGH_REPLICATES:
         print(f"warning: {args.reps} replicates: intervals reach the sample's extremes below {ENOUGH_REPLICATES} "
               "(see the report's warning)", file=sys.stderr)
-    with published(final) as staging:
-        tidy = tidy_weekly(results)
-        tidy.to_parquet(staging / "weekly.parquet", index=False)
-        table.reset_index().to_csv(staging / "outcomes_by_run.csv", index=False)
-        summary.to_csv(staging / "summary.csv", index=False)
-        curves.to_csv(staging / "acceptability.csv", index=False)
-        plots = [
-            plot_cost_effectiveness_plane(table, scenarios, base.value_of_qaly, staging),
-            plot_acceptability(curves, scenarios, base.value_of_qaly, staging),
-            *plot_time_series(tidy, scenarios, args.scale, staging),
-            plot_differences(summary, scenarios, staging),
-            plot_costs_and_benefits(summary, scenarios, staging),
-            plot_referral_funnel(summary, scenarios, args.years, staging),
-            plot_continuity_cascade(summary, scenarios, args.years, staging),
-        ]
-        cohort_rates = (
-            summary[(summary["scenario"] == "baseline") & summary["metric"].str.startswith("proven_reoffending_rate_cohort_")]
-            [["metric", "mean", "lower", "upper"]].rename(columns={"metric": "cohort"})
-        )
-        settings = {
-            "started": started.isoformat(timespec="seconds"),
-            "command": " ".join(["python", "run_scenarios.py", *(argv if argv is not None else sys.argv[1:])]),
-            "replicates": args.reps, "years": args.years, "scale": args.scale, "seed": args.seed,
-            "parameter_sample": bool(sample), "parameter_note": parameter_note,
-        }
-        write_report(
-            staging, summary, scenarios, settings, plots, base.assumptions(), cohort_rates, decisions, information,
-            like_for_like(summary, existing_treatment.PUBLISHED),
-        )
-        meta = {
-            **settings,
-            "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "seconds_running": round(elapsed, 1),
-            "workers": args.workers, "scheduler": args.scheduler,
-            "git_commit": git_commit(),
-            "versions": versions(),
-            "discount_rate": discount_rate,
-            "discount_rate_health": base.discount_rate_health,
-            "posterior": str(posterior_path) if sample else None,
-            "parameters": base.as_dict(),
-            "scenarios": {s.name: s.to_dict() for s in scenarios},
-            "runs": describe_specs(specs),
-        }
-        (staging / "metadata.json").write_text(json.dumps(meta, indent=2, default=str))
+    publish(plan, appraisal, base, final, {
+        "started": started.isoformat(timespec="seconds"),
+        "command": " ".join(["python", "run_scenarios.py", *(argv if argv is not None else sys.argv[1:])]),
+        "seconds_running": round(elapsed, 1), "workers": args.workers, "scheduler": args.scheduler,
+    })
+    summary = appraisal.summary
 
     with pd.option_context("display.width", 250, "display.max_columns", 10, "display.max_colwidth", 40):
         headline = headline_table(summary)

@@ -598,7 +598,7 @@ def write_report(
         "cost being what it buys, so it is not compared per pound). Each replicate draws a parameter set from the calibration posterior and its own "
         "random numbers, the same in every option.",
         "",
-        _markdown_table(ranked_table(summary, decisions, scenarios)),
+        markdown_table(ranked_table(summary, decisions, scenarios)),
         "",
         *bottom_line(summary, decisions, scenarios),
         *_option_paragraphs(summary, decisions, information, scenarios),
@@ -637,7 +637,7 @@ def write_report(
         "over mean net cost, shown only where the net cost is positive; the crime-only ratio (crime averted over the cost "
         "to MoJ/HMPPS and local authorities) is the measure this model reported before health was counted.",
         "",
-        _markdown_table(table),
+        markdown_table(table),
         "",
         "## Where the benefit comes from",
         "",
@@ -646,7 +646,7 @@ def write_report(
         "causes change with the people the model follows: see the caveats), and NHS care saved (counted in the net public "
         "cost, as a saving). Crime averted and the value of QALYs make the social benefit.",
         "",
-        _markdown_table(benefit_sources_table(summary, scenarios)),
+        markdown_table(benefit_sources_table(summary, scenarios)),
         "",
         "## Like for like: the return on today's treatment",
         "",
@@ -655,7 +655,7 @@ def write_report(
         "under way runs its course), paired with the baseline; what is lost, per £1 of treatment money saved (present "
         "values; brackets: 2.5th to 97.5th percentile over replicates):",
         "",
-        _markdown_table(published_returns),
+        markdown_table(published_returns),
         "",
         "The model's return is for people on probation, who offend far more than the average person starting treatment, "
         "so each place averts more crime; over the whole run it also counts recovery that outlasts treatment. DTORS "
@@ -670,7 +670,7 @@ def write_report(
         "baseline's means over the run, and the change (mean paired difference) under the two options with the highest "
         "social NPV. National figures: each region's share of the caseload, places and staff is in `model/data/regions.yaml`.",
         "",
-        _markdown_table(region_table(summary, scenarios, [r.name for r in default_regions()])),
+        markdown_table(region_table(summary, scenarios, [r.name for r in default_regions()])),
         "",
         "## Where the money goes and how crime is averted",
         "",
@@ -685,11 +685,11 @@ def write_report(
         "committed outside (incapacitation, bought at the custody cost beside it); the rest is averted through treatment "
         "and recovery.",
         "",
-        _markdown_table(money_and_mechanism_table(summary, scenarios)),
+        markdown_table(money_and_mechanism_table(summary, scenarios)),
         "",
         "One-year proven reoffending rate (Ministry of Justice definition) of each complete yearly cohort of starts, baseline:",
         "",
-        _markdown_table(cohort_rates.assign(cohort=cohort_rates["cohort"].str.replace(
+        markdown_table(cohort_rates.assign(cohort=cohort_rates["cohort"].str.replace(
             "proven_reoffending_rate_cohort_", "starts in year ", regex=False))),
         "",
         "## Figures",
@@ -764,7 +764,8 @@ def money_and_mechanism_table(summary: pd.DataFrame, scenarios: Sequence[Scenari
     return pd.DataFrame(rows)
 
 
-def _markdown_table(frame: pd.DataFrame) -> str:
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A table in Markdown, as the report writes it."""
     frame = frame if isinstance(frame.index, pd.RangeIndex) else frame.reset_index()
     header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
     rule = "|" + "---|" * len(frame.columns)

@@ -223,15 +223,23 @@ def run_ensemble(
     scheduler: str | None = None,
     progress: bool = True,
     function: Callable[[RunSpec], RunResult] = simulate,
+    on_progress: Callable[[int, int], None] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> list[RunResult]:
     """Run every spec not already in the cache, then return all results in spec order.
 
     ``workers=0`` runs serially in this process; otherwise a local Dask cluster with that
-    many worker processes, or the cluster at ``scheduler`` (``tcp://host:port``).
+    many worker processes, or the cluster at ``scheduler`` (``tcp://host:port``). Besides the
+    progress bar, ``on_progress(done, total)`` is told of each finished run; when ``stop()``
+    turns true the runs still going are abandoned (:class:`Cancelled`; those finished are
+    cached).
     """
     found = {spec.key: cache.verified(spec) for spec in specs}
     todo = [spec for spec in specs if found[spec.key] is None]
     bar = tqdm(total=len(specs), initial=len(specs) - len(todo), desc="runs", unit="run", disable=not progress, dynamic_ncols=True)
+    done = len(specs) - len(todo)
+    if on_progress:
+        on_progress(done, len(specs))
     try:
         with dask_client(workers if todo else 0, scheduler if todo else None) as client:
             results = (function(spec) for spec in todo) if client is None else results_as_completed(client, function, todo)
@@ -239,9 +247,18 @@ def run_ensemble(
                 cache.save(result)
                 found[result.spec.key] = result
                 bar.update()
+                done += 1
+                if on_progress:
+                    on_progress(done, len(specs))
+                if stop and stop() and done < len(specs):
+                    raise Cancelled(f"stopped after {done} of {len(specs)} runs (those finished are cached)")
     finally:
         bar.close()
     return [RunResult(spec, found[spec.key].weekly, found[spec.key].cohorts) for spec in specs]
+
+
+class Cancelled(Exception):
+    """An ensemble stopped on request before all its runs were done."""
 
 
 @contextmanager

@@ -55,14 +55,14 @@ def check_replaceable(final: Path) -> None:
     for protected in (ROOT.resolve(), OUTPUTS.resolve(), (OUTPUTS / ".cache").resolve()):
         if resolved == protected or resolved in protected.parents:
             raise OutputError(f"--out {final}: refusing to write over {protected}, which holds the project or its outputs")
-    if resolved.exists() and not (resolved / MARKER).is_file() and not _earlier_results(resolved):
+    if resolved.exists() and not (resolved / MARKER).is_file() and not earlier_results(resolved):
         raise OutputError(f"--out {final}: the folder exists and was not written by this program (no {MARKER}); choose another")
 
 
 RESULT_SUFFIXES = {".csv", ".parquet", ".md", ".json", ".png"}
 
 
-def _earlier_results(folder: Path) -> bool:
+def earlier_results(folder: Path) -> bool:
     """A results folder written before folders carried the marker: a ``metadata.json`` as
     the commands write it (with the git commit and package versions) and nothing but
     result files (tables, reports, figures) beside it."""

@@ -183,7 +183,7 @@ class ScenarioLibrary:
             levers[lever.name] = lever
         parameters.update(spec.parameters)
         try:
-            _check_as_run(self.base.with_overrides(parameters, where="parameters"), tuple(levers.values()))
+            check_as_run(self.base.with_overrides(parameters, where="parameters"), tuple(levers.values()))
         except ParameterError as err:
             raise ScenarioError(f"{path}: {err}") from None
         scenario = Scenario(name, spec.title, spec.description, tuple(levers.values()), parameters, spec.extends)
@@ -207,7 +207,7 @@ class ScenarioLibrary:
         return self._lever(path, where, item)
 
 
-def _check_as_run(params: ParameterSet, levers: tuple[Lever, ...]) -> None:
+def check_as_run(params: ParameterSet, levers: tuple[Lever, ...]) -> None:
     """Apply the levers as a run does, on top of the scenario's parameters: each alone, and
     all together in order (as when they are active at once), so that a value a lever would
     push out of bounds is found before running."""

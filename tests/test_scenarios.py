@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 import run_scenarios
+from model.experiments import comparison
 from model.appraisal.economics import discount_factors, outcome_table, summarise
 from model.experiments.ensemble import (
     RunCache, RunSpec, build_specs, dask_client, results_as_completed, run_ensemble, simulate, simulate_alike,
@@ -275,7 +276,7 @@ def test_the_command_line_writes_every_output_and_leaves_nothing_half_written(tm
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(run_scenarios, "write_report", broken)
+    monkeypatch.setattr(comparison, "write_report", broken)
     with pytest.raises(RuntimeError):
         run_scenarios.main(arguments)
     assert (out / "summary.csv").read_text() == before  # the earlier results are intact

@@ -25,7 +25,8 @@ find_python = for p in $$PYTHON python3.12 $(wildcard $(HOME)/.pyenv/versions/3.
 run: $(STAMP)
 	$(PY) run_scenarios.py
 
-test: $(STAMP) $(ASSETS_STAMP) browser
+test: $(STAMP) browser
+	@$(MAKE) --no-print-directory $(ASSETS_STAMP) || echo "make: the dashboard's front-end packages could not be fetched; its browser test will be skipped"
 	$(PY) -m pytest -q --nbmake tests notebooks
 
 dashboard: $(STAMP) $(ASSETS_STAMP)

@@ -41,16 +41,44 @@ def _texts(rc) -> str:
 
 
 # ------------------------------------------------------------------ components, without a browser
-def test_one_run_page_steps_the_model_and_its_plots_change():
+def _wait_for(condition, seconds: float = 300) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+def _run_page():
     box, rc = solara.render(_InLayout(app.RunPage), handle_error=False)
+    _wait_for(lambda: len(rc.find(v.Btn, children=["Step"]).widgets) == 1  # the model is made in the background
+              and len(rc.find(ipywidgets.Image).widgets) == len(dashboard.RUN_PLOTS))
+    return rc
+
+
+def test_one_run_page_steps_the_model_and_its_plots_change():
+    rc = _run_page()
     images = rc.find(ipywidgets.Image).widgets
     assert len(images) == len(dashboard.RUN_PLOTS)
     before = [image.value for image in images]
-    step = rc.find(v.Btn, children=["Step"])
-    step.assert_single()
-    step.widget.click()
+    rc.find(v.Btn, children=["Step"]).widget.click()
     after = [image.value for image in rc.find(ipywidgets.Image).widgets]
     assert all(a != b for a, b in zip(after, before))  # every plot drawn again, now with a week in it
+    assert "week 1," in " ".join(_markdown_texts(rc))
+    rc.close()
+
+
+def test_one_run_page_resets_to_a_new_run_with_the_controls_values():
+    rc = _run_page()
+    cap = next(w for w in rc.find(v.Slider).widgets if w.label == dashboard.RUN_PARAMETERS["caseload_cap"])
+    cap.v_model = 42
+    lever = next(w for w in rc.find(v.Checkbox).widgets if (w.label or "").startswith("Naloxone"))
+    lever.v_model = True
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    assert "Caseload cap (cases): 50;" in " ".join(_markdown_texts(rc))  # the controls wait for Reset
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    shown = " ".join(_markdown_texts(rc))
+    assert "Caseload cap (cases): 42 (changed)" in shown and "levers: Naloxone all approved premises" in shown
+    assert "week 0," in shown and not rc.find(v.Alert, type="error").widgets
     rc.close()
 
 
@@ -64,30 +92,39 @@ def test_one_run_model_takes_the_page_s_controls_and_levers():
 
 
 def _input(rc, label: str):
-    return rc.find(v.TextField, label=label).widget
+    return next(w for w in rc.find(v.TextField).widgets if (w.label or "").startswith(label))
 
 
-def test_compare_page_refuses_a_negative_sum_and_a_scale_of_zero_with_a_message_and_no_run():
+def test_compare_page_refuses_bad_input_with_a_message_naming_the_box_and_no_run():
     box, rc = solara.render(_InLayout(app.ComparePage), handle_error=False)
-    run = rc.find(v.Btn, children=["Run"]).widget
-    assert not run.disabled and not rc.find(v.Alert, type="error").widgets
-    money = next(w for w in rc.find(v.TextField).widgets if "£ a year" in (w.label or ""))
-    money.v_model = "-5"
-    assert "greater than or equal to 0" in _texts(rc) and "naloxone" in _texts(rc)
-    assert rc.find(v.Btn, children=["Run"]).widget.disabled
-    money.v_model = "250000"
+    assert not rc.find(v.Btn, children=["Run"]).widget.disabled and not rc.find(v.Alert, type="error").widgets
+    money = _input(rc, "Naloxone all approved premises: £ a year")
+    for text, message in (("-5", "greater than or equal to 0"), ("£3m", "'£3m' is not a number"), ("nan", "'nan' is not a finite number")):
+        money.v_model = text
+        assert message in _texts(rc) and "naloxone" in _texts(rc)
+        assert rc.find(v.Btn, children=["Run"]).widget.disabled
+    money.v_model = "£250,000"
     assert not rc.find(v.Alert, type="error").widgets
-    _input(rc, "Scale (share of England and Wales)").v_model = "0"
-    assert "scale = 0.0: must be above 0" in _texts(rc)
-    assert rc.find(v.Btn, children=["Run"]).widget.disabled
+    for box_label, text, message in (
+        ("Scale", "0", "Scale = 0.0: must be above 0"), ("Replicates", "2.5", "'2.5' is not a whole number"),
+        ("Years", "0", "Years = 0.0: must be at least one week"), ("Save as", "", "Save as ''"),
+    ):
+        before = _input(rc, box_label).v_model
+        _input(rc, box_label).v_model = text
+        assert message in _texts(rc), (box_label, _texts(rc))
+        assert rc.find(v.Btn, children=["Run"]).widget.disabled
+        _input(rc, box_label).v_model = before
+    assert not rc.find(v.Alert, type="error").widgets
     rc.close()
 
 
-def _wait_for(condition, seconds: float = 300) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
+def test_compare_page_keeps_each_box_s_text_when_scenarios_are_added():
+    box, rc = solara.render(_InLayout(app.ComparePage), handle_error=False)
+    _input(rc, "Years").v_model = "3"
+    rc.find(v.Select, label="Scenarios (each against the baseline)").widget.v_model = ["naloxone", "drr_stretch"]
+    assert _input(rc, "Years").v_model == "3" and _input(rc, "Scale").v_model == "0.02"
+    assert len([w for w in rc.find(v.TextField).widgets if "£ a year" in (w.label or "")]) == 2
+    rc.close()
 
 
 def test_compare_page_runs_in_the_background_shows_progress_and_can_be_cancelled(tmp_path, monkeypatch):
@@ -101,7 +138,7 @@ def test_compare_page_runs_in_the_background_shows_progress_and_can_be_cancelled
     monkeypatch.setattr(app, "compare", compare_here)
     box, rc = solara.render(_InLayout(app.ComparePage), handle_error=False)
     _input(rc, "Replicates").v_model = "30"
-    _input(rc, "Scale (share of England and Wales)").v_model = "0.01"
+    _input(rc, "Scale").v_model = "0.01"
     rc.find(v.Btn, children=["Run"]).widget.click()
     _wait_for(lambda: any("of 90 runs done" in str(w.children) for w in rc.find(v.Html).widgets) and
               rc.find(v.ProgressLinear).widgets and rc.find(v.ProgressLinear).widget.value not in (True, None, 0))
@@ -165,9 +202,13 @@ def test_browse_page_shows_a_results_folder_s_report_figures_and_table(tmp_path,
 
 
 def _markdown_texts(rc) -> list[str]:
-    """What the page's Markdown renders (each a Vuetify template holding the HTML)."""
-    templates = [getattr(w.template, "template", w.template) for w in rc.find(v.VuetifyTemplate).widgets]
-    return [t for t in templates if isinstance(t, str) and "solara-markdown" in t]
+    """What the page's Markdown renders (each a Vuetify template holding the HTML), in Mesa's
+    grid of components too."""
+    found = rc.find(v.VuetifyTemplate).widgets
+    found += [item for grid in found for item in getattr(grid, "items", [])]
+    templates = [getattr(w, "template", None) for w in found]
+    templates = [str(getattr(t, "template", t)) for t in templates if t is not None]
+    return [t for t in templates if "solara-markdown" in t]
 
 
 # ------------------------------------------------------------------ in a real browser
@@ -229,9 +270,11 @@ def test_every_page_loads_offline_in_a_real_browser_and_a_comparison_runs_from_t
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     page.goto(served)
-    page.get_by_role("button", name="Step").click(timeout=60_000)
+    page.get_by_role("button", name="Step").click(timeout=400_000)  # after the model is made (compiled, the first time)
     page.wait_for_function(f"document.querySelectorAll('img').length >= {len(dashboard.RUN_PLOTS)}", timeout=60_000)
-    page.get_by_role("button", name="Step").click()
+    for _ in range(5):
+        page.get_by_role("button", name="Step").click()
+        page.wait_for_timeout(300)
     page.wait_for_timeout(1500)
     page.screenshot(path=str(SCREENSHOTS / "1_one_run.png"), full_page=True)
 
@@ -240,12 +283,12 @@ def test_every_page_loads_offline_in_a_real_browser_and_a_comparison_runs_from_t
     page.screenshot(path=str(SCREENSHOTS / "3_browse.png"), full_page=True)
 
     page.goto(served + "compare")
-    money = page.get_by_label("naloxone: naloxone all approved premises, £ a year")
+    money = page.get_by_label("Naloxone all approved premises: £ a year")
     money.fill("-5")
     page.wait_for_selector("text=greater than or equal to 0", timeout=30_000)
     assert page.get_by_role("button", name="Run").is_disabled()
     money.fill("400000")
-    page.get_by_label("Scale (share of England and Wales)").fill("0.01")
+    page.get_by_label("Scale").fill("0.01")
     page.get_by_label("Replicates").fill("2")
     page.get_by_label("Years").fill("1")
     page.get_by_role("button", name="Run").click()

@@ -177,7 +177,7 @@ def _stage_plot(summary, scenarios, stages, title, ylabel, path: Path) -> Path:
         ax.bar(x + (i - (len(stages) - 1) / 2) * width, rows["mean"], width, yerr=np.abs(err), capsize=2, label=label)
     ax.set_xticks(x, [_wrap(s.title, 22) for s in scenarios], fontsize=7, rotation=60, ha="right")
     ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    ax.set_title(_wrap(title, 90), fontsize=10)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
@@ -192,7 +192,7 @@ def plot_continuity_cascade(summary: pd.DataFrame, scenarios: Sequence[Scenario]
         ("total_release_pickups", "picked up by community treatment within 3 weeks"),
         ("total_release_retained_12w", "still in treatment 12 weeks later"),
     ]
-    return _stage_plot(summary, scenarios, stages, f"Continuity of treatment on release from prison, over {years:g} years",
+    return _stage_plot(summary, scenarios, stages, f"Continuity of treatment on release from prison, over {_years(years)}",
                        "people (national, over the run)", out / "continuity_cascade.png")
 
 
@@ -208,7 +208,7 @@ def plot_referral_funnel(summary: pd.DataFrame, scenarios: Sequence[Scenario], y
         ("total_community_treatment_starts", "started treatment in the community (not at release)"),
         ("total_treatment_completions", "completed treatment (all routes)"),
     ]
-    return _stage_plot(summary, scenarios, stages, f"The route into treatment in the community: flows over {years:g} years",
+    return _stage_plot(summary, scenarios, stages, f"The route into treatment in the community: flows over {_years(years)}",
                        "people (national, over the run)", out / "referral_funnel.png")
 
 
@@ -326,6 +326,9 @@ def bottom_line(summary: pd.DataFrame, decisions: pd.DataFrame, scenarios: Seque
         "replicates at the Green Book's value of a QALY. "
         + (f"Also very likely to be worth doing on their own (P(NPV > 0) at least 0.9): {'; '.join(likely)}. " if likely else "")
         + (f"Very likely not worth doing (P(NPV > 0) at most 0.1): {'; '.join(unlikely)}. " if unlikely else "")
+        + ("A positive mean NPV with a small P(NPV > 0) means a few replicates gain a lot and most lose a little: the "
+           "mean and the probability answer different questions, and the interval shows the spread. "
+           if any(p[n] < 0.5 and npv[n] > 0 for n in npv.index) else "")
         + "Affordability is not modelled: the options differ greatly in cost, and the NPV per pound of budget is in the "
         "table (P(best per £)).",
         "",
@@ -425,7 +428,8 @@ def _replicate_warning(replicates: int) -> list[str]:
     return [
         f"> **Warning: {replicates} replicate{'s' if replicates != 1 else ''} only.** Intervals from fewer than "
         f"{ENOUGH_REPLICATES} replicates reach the sample's extremes (with one, there is no interval), and the "
-        "probabilities below are coarse. Run with `--reps 48` or more for figures to quote.",
+        "probabilities below are coarse. Run 48 replicates or more (`--reps 48`, or Replicates on the dashboard) for "
+        "figures to quote.",
         "",
     ]
 
@@ -485,6 +489,10 @@ def _money_as_spent(scenario: Scenario, years: float) -> str:
         when = f"year {first}" if first == last else f"years {first} to {last}"
         parts.append(f"£{money / 1e6:,.1f}m a year in {when}")
     return "; ".join(parts) or "none"
+
+
+def _years(years: float) -> str:
+    return f"{years:g} year{'' if years == 1 else 's'}"
 
 
 def _millions(value: float) -> str:
@@ -588,7 +596,7 @@ def write_report(
         "",
         "Options ranked by mean social net present value (Green Book social cost-benefit analysis: crime costs averted "
         "and QALYs gained, valued at the Green Book's value of a QALY, less net public cost), against the baseline, "
-        f"over {settings['years']:g} years. Brackets: 2.5th to 97.5th percentile over replicates; a ratio (benefit-cost ratios, "
+        f"over {_years(settings['years'])}. Brackets: 2.5th to 97.5th percentile over replicates; a ratio (benefit-cost ratios, "
         "cost per reoffence averted) is the ratio of the means over replicates, with the spread of the replicates' own "
         "ratios, and n/a where its cost or effect is 0 or less in some replicate (a ratio over a cost near 0 means "
         "nothing). P(NPV > 0): the share "
@@ -605,7 +613,7 @@ def write_report(
         *_information_paragraph(information),
         "## What was run",
         "",
-        f"- {len(scenarios)} scenarios, {settings['replicates']} replicates each, {settings['years']:g} years, "
+        f"- {len(scenarios)} scenarios, {settings['replicates']} replicates each, {_years(settings['years'])}, "
         f"at {settings['scale']:g} of the national caseload (results scaled to England and Wales), seed {settings['seed']}.",
         f"- Replicate r uses the same random numbers{' and parameter draw' if settings.get('parameter_sample') else ''} "
         "in every scenario, so differences from the baseline are paired.",

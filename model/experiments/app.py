@@ -23,13 +23,16 @@ from matplotlib.ticker import MaxNLocator
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
+from ..appraisal.decision import ENOUGH_REPLICATES
+from ..kernel_cache import kernels_cached
 from ..appraisal.report import markdown_table, ranked_table
 from ..parameters import ParameterSet
 from .comparison import FIGURES
 from .dashboard import (
-    BAD_SETTINGS, RUN_PLOTS, OneRunModel, compare, figures, posterior_sample, results_folders, run_controls, settings_for,
-    with_money,
+    BAD_SETTINGS, LEGEND, RUN_PLOTS, OneRunModel, compare, figures, lever_label, page_message, parse_number, posterior_sample,
+    report_parts, results_folders, run_controls, run_settings, settings_for, with_money,
 )
+from .outputs import output_dir
 from .scenarios import ScenarioLibrary
 
 
@@ -47,10 +50,12 @@ def weekly_plot(title: str, ylabel: str, columns: tuple[str, ...], national: boo
         if frame.empty:
             axes.text(0.5, 0.5, "no weeks yet: press Step or ▶", ha="center", va="center", transform=axes.transAxes)
         for column in columns if not frame.empty else ():
-            axes.plot(frame.index, frame[column] / (model.scale if national else 1.0), label=column.replace("_", " "))
+            axes.plot(frame.index, frame[column] / (model.scale if national else 1.0), label=LEGEND[column],
+                      marker="o" if len(frame) < 30 else None, markersize=3)
         axes.set_title(title)
         axes.set_xlabel("week of the run")
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.set_xlim(0, max(len(frame) - 1, 1))
         axes.set_ylabel(ylabel)
         if not frame.empty:
             axes.legend(fontsize="small")
@@ -60,30 +65,46 @@ def weekly_plot(title: str, ylabel: str, columns: tuple[str, ...], national: boo
 
 
 @solara.component
+def RunSettings(model):
+    update_counter.get()
+    solara.Markdown(run_settings(model))
+
+
+# made once: a component made anew each render is remounted
+PLOTS = [(RunSettings, 0), *[(weekly_plot(*plot), 0) for plot in RUN_PLOTS]]
+
+
+@solara.component
 def RunPage():
-    model = solara.use_memo(OneRunModel, [])
-    SolaraViz(
-        model,
-        components=[(weekly_plot(*plot), 0) for plot in RUN_PLOTS],
-        model_params=run_controls(),
-        name="One run, week by week",
-        play_interval=150,
-    )
+    compiled = solara.use_memo(kernels_cached, [])
+    ready = solara.lab.use_task(OneRunModel, dependencies=[])  # made in the background: the first time, it compiles
+    controls = solara.use_memo(run_controls, [])
+    if ready.value is None:
+        solara.Title("One run, week by week")
+        solara.Info("Preparing the model" + ("" if compiled else ": compiling its kernels for this version of the code "
+                                             "(once: about three minutes on two cores; they are cached after)"))
+        solara.ProgressLinear(True)
+        if ready.error:
+            solara.Error(f"Failed: {ready.exception}")
+        return
+    SolaraViz(ready.value, components=PLOTS, model_params=controls, name="One run, week by week", play_interval=150)
 
 
 # ------------------------------------------------------------------ page 2: compare scenarios
-def _money_inputs(library: ScenarioLibrary, chosen: list[str], money: solara.Reactive[dict]) -> None:
-    for name in chosen:
-        for lever in library.get(name).levers:
-            key = f"{name}/{lever.name}"
+SETTING_DEFAULTS = {"replicates": "8", "years": "1", "scale": "0.02", "seed": "1", "out": "dashboard"}
+SETTING_LABELS = {
+    "replicates": "Replicates (41 or more for decisions)", "years": "Years", "scale": "Scale (share of England and Wales)",
+    "seed": "Seed", "out": "Save as (a folder under outputs/)",
+}
 
-            def set_money(value, key=key):
-                money.value = {**money.value, key: value}
 
-            solara.InputFloat(
-                f"{name}: {lever.name.replace('_', ' ')}, £ a year", value=money.value.get(key, lever.cost_per_year),
-                on_value=set_money, continuous_update=True,
-            )
+def _text_input(label: str, texts: solara.Reactive[dict], key: str, default: str) -> None:
+    """A text box whose text is kept under ``key`` (keyed, so that boxes added above it do
+    not take its place); parsed and checked by the page, which says what is wrong."""
+    solara.InputText(
+        label, value=texts.value.get(key, default), on_value=lambda text: texts.set({**texts.value, key: text}),
+        continuous_update=True,
+    ).key(key)
 
 
 @solara.component
@@ -93,42 +114,55 @@ def ComparePage():
     sample, posterior = solara.use_memo(posterior_sample, [])
     options = [name for name in library.names if name != "baseline"]
     chosen = solara.use_reactive(["naloxone"])
-    money = solara.use_reactive({})  # "scenario/lever" to £ a year, where changed
-    replicates, years = solara.use_reactive(2), solara.use_reactive(1.0)
-    scale, seed = solara.use_reactive(0.02), solara.use_reactive(1)
+    texts = solara.use_reactive({})  # what is typed in each box: settings, and "money/<scenario>/<lever>"
     status = solara.use_reactive("")
+    last = solara.use_reactive(None)  # the latest finished comparison: (plan, appraisal, folder)
 
-    error, scenarios = None, []
+    def text(key: str) -> str:
+        return texts.value.get(key, SETTING_DEFAULTS.get(key, ""))
+
+    error, scenarios, settings, out = None, [], None, text("out")
     try:
-        settings = settings_for(replicates.value, years.value, scale.value, seed.value, sample, posterior)
+        replicates, seed = (parse_number(text(k), SETTING_LABELS[k], whole=True) for k in ("replicates", "seed"))
+        years, scale = (parse_number(text(k), SETTING_LABELS[k]) for k in ("years", "scale"))
+        settings = settings_for(replicates, years, scale, seed, sample, posterior)
+        output_dir(out)
         for name in chosen.value:
-            mine = {k.split("/", 1)[1]: v for k, v in money.value.items() if k.split("/", 1)[0] == name}
-            scenarios.append(with_money(library.get(name), mine, base))
+            money = {lever.name: parse_number(text(f"money/{name}/{lever.name}"), f"{name}, {lever.name}: £ a year")
+                     for lever in library.get(name).levers if f"money/{name}/{lever.name}" in texts.value}
+            scenarios.append(with_money(library.get(name), money, base))
     except BAD_SETTINGS as err:
-        error = str(err).replace("--reps", "replicates").replace("--", "")
+        error = page_message(err)
     if error is None and not chosen.value:
-        error = "choose at least one scenario to compare with the baseline"
+        error = "Choose at least one scenario to compare with the baseline."
 
     def run():
         def progress(done: int, total: int) -> None:
             task.progress = 100 * done / total
             status.value = f"{done} of {total} runs done"
 
-        return compare(scenarios, settings, on_progress=progress, stop=lambda: not task.is_current(),
-                       say=lambda message: status.set(message))
+        result = compare(scenarios, settings, out=out, on_progress=progress, stop=lambda: not task.is_current(),
+                         say=lambda message: status.set(message))
+        last.set(result)
+        return result
 
     task = solara.lab.use_task(run, dependencies=None)
 
     solara.Title("Compare scenarios")
     with solara.Sidebar(), solara.Card("Comparison"):
         solara.SelectMultiple("Scenarios (each against the baseline)", chosen.value, options, on_value=chosen.set)
-        _money_inputs(library, chosen.value, money)
-        solara.InputInt("Replicates", value=replicates, continuous_update=True)
-        solara.InputFloat("Years", value=years, continuous_update=True)
-        solara.InputFloat("Scale (share of England and Wales)", value=scale, continuous_update=True)
-        solara.InputInt("Seed", value=seed, continuous_update=True)
+        for name in chosen.value:
+            scenario = library.get(name)
+            solara.Markdown(f"**{scenario.title}** ({name})")
+            for lever in scenario.levers:
+                _text_input(f"{lever_label(lever.name)}: £ a year", texts, f"money/{name}/{lever.name}", f"{lever.cost_per_year:,.0f}")
+        for key, label in SETTING_LABELS.items():
+            _text_input(label, texts, key, SETTING_DEFAULTS[key])
         if error:
             solara.Error(error)
+        elif settings.replicates < ENOUGH_REPLICATES:
+            solara.Warning(f"With fewer than {ENOUGH_REPLICATES} replicates the intervals reach the sample's extremes: "
+                           "fine for a first look, not for a decision.")
         with solara.Row():
             solara.Button("Run", color="primary", on_click=task, disabled=bool(error) or task.pending)
             solara.Button("Cancel", on_click=task.cancel, disabled=not task.pending)
@@ -136,23 +170,29 @@ def ComparePage():
         solara.Text(status.value or "Starting")
         solara.ProgressLinear(task.progress if task.progress is not None else True)
     elif task.cancelled:
-        solara.Warning("Stopped on request: the runs already finished are cached, so Run goes on from them")
+        solara.Warning("Stopped on request: the runs already finished are cached, so Run goes on from them.")
     elif task.error:
-        solara.Error(f"Failed: {task.exception}")
-    if task.finished and task.value:
-        plan, appraisal, folder = task.value
-        solara.Markdown(
-            f"### Which option, and how sure\nWritten to `{folder}` (open it on the Browse results page). Options ranked by "
-            f"mean social NPV against the baseline, {plan.settings.replicates} paired replicates over {plan.settings.years:g} "
-            f"years at scale {plan.settings.scale:g}; brackets: 2.5th to 97.5th percentile over replicates.\n\n"
-            + markdown_table(ranked_table(appraisal.summary, appraisal.decisions, plan.scenarios))
-        )
-        for name, caption in FIGURES.items():
-            solara.Markdown(f"**{caption}**")
-            solara.Image(folder / name, width="720px")
+        solara.Error(f"Failed: {page_message(task.exception)}")
+    if last.value:
+        _ComparisonResults(*last.value, latest=task.finished)
     elif not task.pending:
-        solara.Info("Choose scenarios and settings, then Run. Runs are cached with the command line's: "
-                    "`run_scenarios.py` and this page reuse each other's.")
+        solara.Info("Choose scenarios and settings, then Run. Runs are cached with the command line's, so "
+                    "run_scenarios.py and this page reuse each other's runs.")
+
+
+@solara.component
+def _ComparisonResults(plan, appraisal, folder: Path, latest: bool):
+    s = plan.settings
+    solara.Markdown(
+        f"### Which option, and how sure{'' if latest else ' (the last comparison that finished)'}\n"
+        f"Written to `{folder}` (open it on the Browse results page). Options ranked by mean social NPV against the "
+        f"baseline, {s.replicates} paired replicates over {s.years:g} year{'' if s.years == 1 else 's'} at scale "
+        f"{s.scale:g}; brackets: 2.5th to 97.5th percentile over replicates.\n\n"
+        + markdown_table(ranked_table(appraisal.summary, appraisal.decisions, plan.scenarios))
+    )
+    for name, caption in FIGURES.items():
+        solara.Markdown(f"**{caption}**")
+        solara.Image(folder / name, width="100%")
 
 
 # ------------------------------------------------------------------ page 3: browse results
@@ -163,7 +203,7 @@ def BrowsePage():
     chosen = solara.use_reactive(names[0] if names else None)
     solara.Title("Browse results")
     if not names:
-        solara.Info("No results yet: run `make run` or compare scenarios on the Compare page.")
+        solara.Info("No results yet: run make run, or compare scenarios on the Compare page.")
         return
     solara.Select("Results folder (under outputs/)", value=chosen, values=names)
     folder = folders[names.index(chosen.value)] if chosen.value in names else folders[0]
@@ -172,17 +212,23 @@ def BrowsePage():
         f"**{folder.name}**: {meta.get('replicates', '?')} replicates, {meta.get('years', '?')} years at scale "
         f"{meta.get('scale', '?')}; finished {meta.get('finished', '?')}; command `{meta.get('command', '?')}`"
     )
+    report = folder / "report.md"
+    parts = report_parts(report.read_text()) if report.is_file() else [("text", "(no report.md in this folder)")]
     with solara.lab.Tabs():
         with solara.lab.Tab("Report"):
-            report = folder / "report.md"
-            text = report.read_text() if report.is_file() else "(no report.md)"
-            solara.Markdown("\n".join(line for line in text.splitlines() if not line.startswith("![")))
+            for kind, content in parts:  # the report's text, with its figures where it places them
+                if kind == "text":
+                    solara.Markdown(content)
+                elif (folder / content).is_file():
+                    solara.Image(folder / content, width="100%")
         with solara.lab.Tab("Figures"):
             for path in figures(folder):
-                solara.Markdown(f"**{path.stem.replace('_', ' ')}**")
-                solara.Image(path, width="720px")
+                solara.Markdown(f"**{path.stem.replace('_', ' ').capitalize()}**")
+                solara.Image(path, width="100%")
         with solara.lab.Tab("Summary table"):
-            solara.DataFrame(pd.read_csv(folder / "summary.csv"), items_per_page=25)
+            solara.Markdown("Every outcome by scenario: mean, 95% interval over replicates, difference from the baseline "
+                            "with its interval and Monte Carlo standard error (metric names as in the README).")
+            solara.DataFrame(pd.read_csv(folder / "summary.csv").round(3), items_per_page=25)
 
 
 def _metadata(folder: Path) -> dict:

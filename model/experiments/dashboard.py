@@ -13,7 +13,9 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import re
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
@@ -27,7 +29,7 @@ from .cli import UsageError, check_options
 from .comparison import Appraisal, Plan, Settings, appraise, compile_kernels, publish
 from .ensemble import RunCache, run_ensemble
 from .levers import Lever
-from .outputs import MARKER, OUTPUTS, earlier_results, output_dir
+from .outputs import MARKER, OUTPUTS, OutputError, earlier_results, output_dir
 from .posterior import default_posterior_path, load_parameter_sample
 from .scenarios import Scenario, ScenarioError, ScenarioLibrary, check_as_run
 
@@ -39,7 +41,7 @@ RUN_PARAMETERS = {  # the parameters page 1 shows as controls, over their plausi
     "practitioner_mean_caseload": "Mean caseload (sets staffing)",
     "refer_per_week": "Weekly chance of referral",
     "identify_per_week": "Weekly chance need is identified",
-    "release_appointment": "Share of prison leavers with an appointment",
+    "release_appointment": "Release appointments (share)",
     "court_order_starts_per_year": "Court orders a year (national)",
 }
 # Plots of page 1: title, y label, columns, and whether a column counts people (shown national-equivalent).
@@ -47,11 +49,18 @@ RUN_PLOTS = (
     ("People supervised, with need identified", "people (England and Wales)", ("supervised", "identified"), True),
     ("Referrals and treatment starts", "people a week (England and Wales)", ("referrals", "treatment_starts"), True),
     ("In treatment and waiting", "people (England and Wales)", ("in_treatment", "waiting_list"), True),
-    ("Prison leavers picked up by treatment", "people a week (England and Wales)", ("releases_in_treatment", "release_pickups"), True),
+    ("Prison leavers in treatment, and picked up", "people a week (England and Wales)", ("releases_in_treatment", "release_pickups"), True),
     ("Offences", "offences a week (England and Wales)", ("offences_acquisitive", "offences_other", "proven_reoffences"), True),
-    ("Deaths", "deaths a week (England and Wales)", ("deaths", "drug_deaths"), True),
+    ("Deaths of people supervised", "deaths a week (England and Wales)", ("deaths", "drug_deaths"), True),
     ("Practitioners' caseloads", "cases per practitioner", ("caseload_mean", "caseload_max"), False),
 )
+LEGEND = {  # how the plots name the weekly record's columns
+    "supervised": "supervised", "identified": "drug need identified", "referrals": "referrals to treatment",
+    "treatment_starts": "treatment starts (all routes)", "in_treatment": "in treatment", "waiting_list": "waiting for a place",
+    "releases_in_treatment": "leaving prison in treatment", "release_pickups": "picked up in the community within 3 weeks",
+    "offences_acquisitive": "acquisitive offences", "offences_other": "other offences", "proven_reoffences": "proven reoffences",
+    "deaths": "all deaths", "drug_deaths": "drug-related deaths", "caseload_mean": "mean caseload", "caseload_max": "largest caseload",
+}
 
 
 def run_controls(base: ParameterSet | None = None) -> dict[str, dict]:
@@ -73,16 +82,17 @@ def run_controls(base: ParameterSet | None = None) -> dict[str, dict]:
                           "min": int(low) if integer else low, "max": int(high) if integer else high, "step": step,
                           "label": label}
     for name, lever in ScenarioLibrary().levers.items():
-        controls[f"lever_{name}"] = {"type": "Checkbox", "value": False,
-                                     "label": f"{name.replace('_', ' ')} (£{lever.cost_per_year / 1e6:,.1f}m a year)"}
+        money = f"£{lever.cost_per_year / 1e6:,.1f}m a year" if lever.cost_per_year else "no stated money"
+        controls[f"lever_{name}"] = {"type": "Checkbox", "value": False, "label": f"{lever_label(name)} ({money})"}
     return controls
 
 
 class OneRunModel(ProbationModel):
     """The model of page 1: parameters and levers as keyword arguments (``lever_<name>``:
-    whether the lever of the library is on, at its stated money)."""
+    whether the lever of the library is on, at its stated money). ``scenario`` is Mesa's,
+    which SolaraViz passes on reset; this model's scenarios are its levers."""
 
-    def __init__(self, scale: float = RUN_SCALE, seed: int = 1, **controls):
+    def __init__(self, scale: float = RUN_SCALE, seed: int = 1, scenario: object = None, **controls):
         levers = ScenarioLibrary().levers
         unknown = [k for k in controls if k.startswith("lever_") and k[len("lever_"):] not in levers]
         if unknown:
@@ -90,6 +100,24 @@ class OneRunModel(ProbationModel):
         chosen = tuple(levers[k[len("lever_"):]] for k, on in controls.items() if k.startswith("lever_") and on)
         params = {k: v for k, v in controls.items() if not k.startswith("lever_")}
         super().__init__(scale=scale, seed=int(seed), params=params, levers=chosen)
+
+
+def run_settings(model: OneRunModel) -> str:
+    """What the run on page 1 is using (the controls take effect on Reset), in Markdown."""
+    base = ParameterSet.load()
+    def shown(value: float) -> str:
+        return f"{value:,.0f}" if value >= 100 else f"{value:.4g}"
+
+    changed = [f"{label}: {shown(model.base_params[name])}" + ("" if model.base_params[name] == base[name] else " (changed)")
+               for name, label in RUN_PARAMETERS.items()]
+    levers = ", ".join(lever_label(lever.name) for lever in model.levers) or "none (today's services)"
+    return (
+        f"**This run** (the controls take effect on Reset): week {max(model.week, 0)}, scale 1:{1 / model.scale:,.0f}, "
+        f"seed {int(model.seed_sequence.entropy)}; levers: {levers}.\n\n" + "; ".join(changed) + ".\n\n"
+        f"Counts are the simulated people times {1 / model.scale:,.0f}, so small flows such as deaths move in steps of "
+        f"{1 / model.scale:,.0f}. Treatment starts include prison leavers picked up and starts on a drug rehabilitation "
+        "requirement, which need no referral."
+    )
 
 
 # ------------------------------------------------------------------ compare scenarios
@@ -165,7 +193,33 @@ def settings_for(replicates: int, years: float, scale: float, seed: int, sample=
     return Settings(replicates, years, scale, seed, sample, posterior)
 
 
-BAD_SETTINGS = (UsageError, ScenarioError, ParameterError)
+BAD_SETTINGS = (UsageError, ScenarioError, ParameterError, OutputError)
+
+
+def parse_number(text: str, what: str, whole: bool = False) -> float:
+    """A number typed on a page (commas, spaces and a £ sign are allowed: '£1,000,000');
+    a :class:`UsageError` naming ``what`` if it is not one."""
+    cleaned = text.replace(",", "").replace("£", "").replace(" ", "")
+    try:
+        value = int(cleaned) if whole else float(cleaned)
+    except ValueError:
+        raise UsageError(f"{what}: {text!r} is not a {'whole number' if whole else 'number'}") from None
+    if not math.isfinite(value):
+        raise UsageError(f"{what}: {text!r} is not a finite number")
+    return value
+
+
+def page_message(err: Exception) -> str:
+    """A one-line error as the page shows it: the command line's option names read as the page's."""
+    message = str(err)
+    for option, label in (("--reps", "replicates"), ("--years", "years"), ("--scale", "scale"), ("--seed", "seed"), ("--out", "save as")):
+        message = message.replace(option, label)
+    return message[:1].upper() + message[1:]
+
+
+def lever_label(name: str) -> str:
+    """A lever's name as a page shows it."""
+    return name.replace("_", " ").capitalize().replace("80m", "£80m").replace("Moj", "MoJ").replace("Drr", "DRR")
 
 
 # ------------------------------------------------------------------ browse results
@@ -176,6 +230,22 @@ def results_folders(outputs: Path = OUTPUTS) -> list[Path]:
     found = [p for p in outputs.iterdir() if p.is_dir() and not p.name.startswith(".")
              and (p / "summary.csv").is_file() and ((p / MARKER).is_file() or earlier_results(p))]
     return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+def report_parts(text: str) -> list[tuple[str, str]]:
+    """A report in Markdown as ("text", markdown) and ("figure", file name) parts, in order:
+    a page shows the figures itself (the browser cannot follow the report's relative links)."""
+    parts: list[tuple[str, str]] = []
+    lines: list[str] = []
+    for line in text.splitlines():
+        figure = re.fullmatch(r"!\[[^\]]*\]\(([^)/\\]+)\)", line.strip())
+        if figure:
+            parts += [("text", "\n".join(lines))] if lines else []
+            parts.append(("figure", figure.group(1)))
+            lines = []
+        else:
+            lines.append(line)
+    return parts + ([("text", "\n".join(lines))] if lines else [])
 
 
 def figures(folder: Path) -> list[Path]:

@@ -11,8 +11,8 @@ the result: the model's code and data, every parameter value, the priors, target
 weeks, population size and seed) and, after each generation, a checksum of the saved
 generations' particles and weights; a database whose manifest does not match (another
 problem, an edited model, altered or damaged generations) is not resumed but started
-again, with a one-line warning. Evaluations run on Dask (a local cluster, or ``--scheduler``), like the
-scenario ensembles.
+again, with a one-line warning. Evaluations run on Dask (a local cluster, or
+``--scheduler``), like the scenario ensembles.
 
 The result: ``calibration/posterior.csv`` (equally weighted parameter sets, resampled from
 the last generation), which ``run_scenarios.py`` draws replicates from.
@@ -180,7 +180,8 @@ class Calibration:
     def _record(self, generations: int) -> None:
         """After a generation: the problem's key and the checksum of the saved generations."""
         temporary = self.manifest.with_name(self.manifest.name + ".tmp")
-        temporary.write_text(json.dumps({"key": self.key, "generations": generations, "particles": _particles_digest(self.database, generations)}))
+        digest = _particles_digest(self.database, generations)
+        temporary.write_text(json.dumps({"key": self.key, "generations": generations, "particles": digest}))
         temporary.replace(self.manifest)
 
     def _resumable(self) -> bool:

@@ -24,8 +24,8 @@ from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
 from ..appraisal.decision import ENOUGH_REPLICATES
-from ..kernel_cache import kernels_cached
 from ..appraisal.report import markdown_table, ranked_table
+from ..kernel_cache import kernels_cached
 from ..parameters import ParameterSet
 from .comparison import FIGURES
 from .dashboard import (
@@ -155,7 +155,8 @@ def ComparePage():
             scenario = library.get(name)
             solara.Markdown(f"**{scenario.title}** ({name})")
             for lever in scenario.levers:
-                _text_input(f"{lever_label(lever.name)}: £ a year", texts, f"money/{name}/{lever.name}", f"{lever.cost_per_year:,.0f}")
+                key, stated = f"money/{name}/{lever.name}", f"{lever.cost_per_year:,.0f}"
+                _text_input(f"{lever_label(lever.name)}: £ a year", texts, key, stated)
         for key, label in SETTING_LABELS.items():
             _text_input(label, texts, key, SETTING_DEFAULTS[key])
         if error:

@@ -49,7 +49,8 @@ RUN_PLOTS = (
     ("People supervised, with need identified", "people (England and Wales)", ("supervised", "identified"), True),
     ("Referrals and treatment starts", "people a week (England and Wales)", ("referrals", "treatment_starts"), True),
     ("In treatment and waiting", "people (England and Wales)", ("in_treatment", "waiting_list"), True),
-    ("Prison leavers in treatment, and picked up", "people a week (England and Wales)", ("releases_in_treatment", "release_pickups"), True),
+    ("Prison leavers in treatment, and picked up", "people a week (England and Wales)",
+     ("releases_in_treatment", "release_pickups"), True),
     ("Offences", "offences a week (England and Wales)", ("offences_acquisitive", "offences_other", "proven_reoffences"), True),
     ("Deaths of people supervised", "deaths a week (England and Wales)", ("deaths", "drug_deaths"), True),
     ("Practitioners' caseloads", "cases per practitioner", ("caseload_mean", "caseload_max"), False),
@@ -59,7 +60,8 @@ LEGEND = {  # how the plots name the weekly record's columns
     "treatment_starts": "treatment starts (all routes)", "in_treatment": "in treatment", "waiting_list": "waiting for a place",
     "releases_in_treatment": "leaving prison in treatment", "release_pickups": "picked up in the community within 3 weeks",
     "offences_acquisitive": "acquisitive offences", "offences_other": "other offences", "proven_reoffences": "proven reoffences",
-    "deaths": "all deaths", "drug_deaths": "drug-related deaths", "caseload_mean": "mean caseload", "caseload_max": "largest caseload",
+    "deaths": "all deaths", "drug_deaths": "drug-related deaths",
+    "caseload_mean": "mean caseload", "caseload_max": "largest caseload",
 }
 
 
@@ -168,7 +170,9 @@ def compare(
     compile_kernels(plan.scenarios, lambda: say("Compiling the model (once for this version: about three minutes)"))
     say("Running")
     clock = time.perf_counter()
-    everything = run_ensemble(plan.all_specs, RunCache(cache), workers=workers, progress=False, on_progress=on_progress, stop=stop)
+    everything = run_ensemble(
+        plan.all_specs, RunCache(cache), workers=workers, progress=False, on_progress=on_progress, stop=stop,
+    )
     elapsed = time.perf_counter() - clock
     say("Appraising")
     appraisal = appraise(plan, everything, base)
@@ -212,7 +216,8 @@ def parse_number(text: str, what: str, whole: bool = False) -> float:
 def page_message(err: Exception) -> str:
     """A one-line error as the page shows it: the command line's option names read as the page's."""
     message = str(err)
-    for option, label in (("--reps", "replicates"), ("--years", "years"), ("--scale", "scale"), ("--seed", "seed"), ("--out", "save as")):
+    options = (("--reps", "replicates"), ("--years", "years"), ("--scale", "scale"), ("--seed", "seed"), ("--out", "save as"))
+    for option, label in options:
         message = message.replace(option, label)
     return message[:1].upper() + message[1:]
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import math
+import signal
 import sys
+import threading
 from collections.abc import Callable
 
 from ..parameters import ParameterError
+from .ensemble import INTERRUPTED
 from .outputs import OutputError
 from .posterior import PosteriorError
 from .scenarios import ScenarioError
@@ -54,6 +57,12 @@ def run_command(main: Callable[[], int]) -> int:
     """Run a command's ``main``: bad input, or a file that cannot be read or written (a
     read-only or full disk), is one line on stderr and exit status 2; Ctrl-C is one line and
     exit status 130 (what was finished is kept by each command's cache)."""
+    def interrupt(signum, frame) -> None:
+        INTERRUPTED.set()  # remembered, should Dask catch the KeyboardInterrupt below
+        raise KeyboardInterrupt
+
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, interrupt) if in_main_thread else None
     try:
         return main()
     except BAD_INPUT as err:
@@ -66,3 +75,7 @@ def run_command(main: Callable[[], int]) -> int:
         where = f"{err.filename}: " if err.filename else ""
         print(f"error: {where}{err.strerror or err}", file=sys.stderr)
         return 2
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGINT, previous)
+        INTERRUPTED.clear()

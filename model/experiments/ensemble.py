@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -250,11 +251,18 @@ def run_ensemble(
                 done += 1
                 if on_progress:
                     on_progress(done, len(specs))
+                if INTERRUPTED.is_set():
+                    raise KeyboardInterrupt
                 if stop and stop() and done < len(specs):
                     raise Cancelled(f"stopped after {done} of {len(specs)} runs (those finished are cached)")
     finally:
         bar.close()
     return [RunResult(spec, found[spec.key].weekly, found[spec.key].cohorts) for spec in specs]
+
+
+# Set by the commands' Ctrl-C handler (model.experiments.cli.run_command) and checked after each
+# finished run: a KeyboardInterrupt raised while Dask's client is busy can be caught inside it.
+INTERRUPTED = threading.Event()
 
 
 class Cancelled(Exception):

@@ -419,3 +419,21 @@ def test_ctrl_c_during_a_dask_run_is_one_line_exit_130_and_keeps_the_finished_ru
     assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("interrupted:"), err
     assert [line for line in err.splitlines() if "interrupted" in line or "error" in line.lower()] == [err.strip().splitlines()[-1]]
     assert any(cache.glob("*.json")) and not (tmp_path / "results").exists()
+
+
+def test_an_interrupt_that_dask_swallowed_still_stops_the_ensemble_at_its_next_finished_run(tmp_path):
+    """The commands' Ctrl-C handler sets ``INTERRUPTED`` before raising; were that
+    KeyboardInterrupt caught inside Dask's client, the ensemble still stops."""
+    calls = []
+
+    def interrupted_quietly(spec):
+        calls.append(spec)
+        ensemble.INTERRUPTED.set()  # as the handler does; the exception itself is lost
+        return ensemble.simulate(spec)
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_ensemble(SPECS, RunCache(tmp_path), progress=False, function=interrupted_quietly)
+    finally:
+        ensemble.INTERRUPTED.clear()
+    assert len(calls) == 1 and len(list(tmp_path.glob("*.json"))) == 1  # the finished run is kept

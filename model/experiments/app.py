@@ -128,8 +128,10 @@ def ComparePage():
         settings = settings_for(replicates, years, scale, seed, sample, posterior)
         output_dir(out)
         for name in chosen.value:
-            money = {lever.name: parse_number(text(f"money/{name}/{lever.name}"), f"{name}, {lever.name}: £ a year")
-                     for lever in library.get(name).levers if f"money/{name}/{lever.name}" in texts.value}
+            money = {
+                lever.name: parse_number(text(f"money/{name}/{lever.name}"), f"{lever_label(lever.name)} ({name}): £ a year")
+                for lever in library.get(name).levers if f"money/{name}/{lever.name}" in texts.value
+            }
             scenarios.append(with_money(library.get(name), money, base))
     except BAD_SETTINGS as err:
         error = page_message(err)
@@ -139,7 +141,8 @@ def ComparePage():
     def run():
         def progress(done: int, total: int) -> None:
             task.progress = 100 * done / total
-            status.value = f"{done} of {total} runs done"
+            status.value = (f"{done} of {total} runs done (each replicate runs the baseline, each option, and the model "
+                            "without today's treatment for the like-for-like check)")
 
         result = compare(scenarios, settings, out=out, on_progress=progress, stop=lambda: not task.is_current(),
                          say=lambda message: status.set(message))
@@ -176,7 +179,7 @@ def ComparePage():
         solara.Error(f"Failed: {page_message(task.exception)}")
     if last.value:
         _ComparisonResults(*last.value, latest=task.finished)
-    elif not task.pending:
+    elif not task.pending and not error:
         solara.Info("Choose scenarios and settings, then Run. Runs are cached with the command line's, so "
                     "run_scenarios.py and this page reuse each other's runs.")
 

@@ -79,7 +79,8 @@ def run_controls(base: ParameterSet | None = None) -> dict[str, dict]:
         d = base.definition(name)
         low, high = d.range
         integer = d.kind == "count" or d.kind == "rate"
-        step = 1 if integer else (high - low) / 100
+        # a step of a tenth of the baseline's leading digit puts the baseline, and the range's ends, on the slider's grid
+        step = 1 if integer else 10.0 ** (math.floor(math.log10(d.value)) - 1)
         controls[name] = {"type": "SliderInt" if integer else "SliderFloat", "value": int(d.value) if integer else d.value,
                           "min": int(low) if integer else low, "max": int(high) if integer else high, "step": step,
                           "label": label}
@@ -100,7 +101,7 @@ class OneRunModel(ProbationModel):
         if unknown:
             raise ParameterError(f"unknown lever {unknown[0][len('lever_'):]!r}")
         chosen = tuple(levers[k[len("lever_"):]] for k, on in controls.items() if k.startswith("lever_") and on)
-        params = {k: v for k, v in controls.items() if not k.startswith("lever_")}
+        params = {k: float(f"{v:.10g}") for k, v in controls.items() if not k.startswith("lever_")}  # no slider-step dust
         super().__init__(scale=scale, seed=int(seed), params=params, levers=chosen)
 
 
@@ -110,8 +111,10 @@ def run_settings(model: OneRunModel) -> str:
     def shown(value: float) -> str:
         return f"{value:,.0f}" if value >= 100 else f"{value:.4g}"
 
-    changed = [f"{label}: {shown(model.base_params[name])}" + ("" if model.base_params[name] == base[name] else " (changed)")
-               for name, label in RUN_PARAMETERS.items()]
+    def marked(name: str) -> str:
+        return "" if math.isclose(model.base_params[name], base[name]) else " (changed)"
+
+    changed = [f"{label}: {shown(model.base_params[name])}{marked(name)}" for name, label in RUN_PARAMETERS.items()]
     levers = ", ".join(lever_label(lever.name) for lever in model.levers) or "none (today's services)"
     return (
         f"**This run** (the controls take effect on Reset): week {max(model.week, 0)}, scale 1:{1 / model.scale:,.0f}, "
@@ -130,10 +133,13 @@ def with_money(scenario: Scenario, money: dict[str, float], base: ParameterSet) 
     levers = []
     for lever in scenario.levers:
         if lever.name in money and money[lever.name] != lever.cost_per_year:
+            where = f"{lever_label(lever.name)} ({scenario.name}): £ a year"
+            if money[lever.name] < 0:
+                raise ScenarioError(f"{where}: {money[lever.name]:,.0f} must be 0 or more")
             try:
                 lever = Lever.model_validate({**lever.model_dump(), "cost_per_year": money[lever.name]})
             except ValidationError as err:
-                raise ScenarioError(f"{scenario.name}, lever '{lever.name}': £ a year: {err.errors()[0]['msg']}") from None
+                raise ScenarioError(f"{where}: {err.errors()[0]['msg']}") from None
         levers.append(lever)
     changed = Scenario(scenario.name, scenario.title, scenario.description, tuple(levers), dict(scenario.parameters))
     try:

@@ -321,7 +321,9 @@ def bottom_line(summary: pd.DataFrame, decisions: pd.DataFrame, scenarios: Seque
     likely = [titles.get(n, n) for n in npv.sort_values(ascending=False).index if p[n] >= 0.9 and n != top]
     unlikely = [titles.get(n, n) for n in npv.sort_values(ascending=False).index if p[n] <= 0.1]
     lines = [
-        f"**Bottom line.** Of the options run, {titles.get(top, top)} has the highest social NPV ({money(npv[top])}) and is "
+        ("**Bottom line.** No option run has a positive mean social NPV; the least negative is " if npv[top] < 0
+         else "**Bottom line.** Of the options run, the highest social NPV is that of ")
+        + f"{titles.get(top, top)} ({money(npv[top])}), which is "
         f"the best of all (the baseline included) in {decisions.loc[top, 'probability_best_at_value_of_qaly']:.0%} of "
         "replicates at the Green Book's value of a QALY. "
         + (f"Also very likely to be worth doing on their own (P(NPV > 0) at least 0.9): {'; '.join(likely)}. " if likely else "")

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -27,8 +26,8 @@ import pandas as pd
 from model.appraisal.decision import ENOUGH_REPLICATES
 from model.appraisal.economics import headline_table
 from model.experiments.cli import Parser, UsageError, check_options, run_command
-from model.experiments.comparison import COMPILING, Plan, Settings, appraise, compile_kernels, publish
-from model.experiments.ensemble import RunCache, run_ensemble
+from model.experiments.comparison import Plan, Settings, conduct
+from model.experiments.ensemble import RunCache
 from model.experiments.outputs import OUTPUTS, output_dir
 from model.experiments.posterior import default_posterior_path, load_parameter_sample
 from model.experiments.scenarios import SCENARIO_DIR, ScenarioError, ScenarioLibrary
@@ -107,19 +106,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(scenarios)} scenarios x {args.reps} replicates = {len(plan.specs)} runs, and {len(plan.check_specs)} without "
           f"today's treatment for the like-for-like check ({done_before} already done), {args.years:g} years at scale "
           f"{args.scale:g}", file=sys.stderr)
-    compile_kernels(scenarios, lambda: print(COMPILING, file=sys.stderr))
-    clock = time.perf_counter()
-    everything = run_ensemble(plan.all_specs, cache, workers=args.workers, scheduler=args.scheduler, progress=not args.no_progress)
-    elapsed = time.perf_counter() - clock
-    appraisal = appraise(plan, everything, base)
+    appraisal, elapsed = conduct(plan, base, cache, final, {
+        "started": started.isoformat(timespec="seconds"),
+        "command": " ".join(["python", "run_scenarios.py", *(argv if argv is not None else sys.argv[1:])]),
+        "workers": args.workers, "scheduler": args.scheduler,
+    }, say=lambda message: print(message, file=sys.stderr), progress=not args.no_progress)
     if args.reps < ENOUGH_REPLICATES:
         print(f"warning: {args.reps} replicates: intervals reach the sample's extremes below {ENOUGH_REPLICATES} "
               "(see the report's warning)", file=sys.stderr)
-    publish(plan, appraisal, base, final, {
-        "started": started.isoformat(timespec="seconds"),
-        "command": " ".join(["python", "run_scenarios.py", *(argv if argv is not None else sys.argv[1:])]),
-        "seconds_running": round(elapsed, 1), "workers": args.workers, "scheduler": args.scheduler,
-    })
     summary = appraisal.summary
 
     with pd.option_context("display.width", 250, "display.max_columns", 10, "display.max_colwidth", 40):
@@ -128,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
             "Proven reoffences averted", "Drug-related deaths averted", "QALYs gained (discounted)", "Net public cost (PV)",
             "Social benefit-cost ratio", "Benefit-cost ratio, crime only",
         ]])
-    print(f"\n{len(everything)} runs ({len(everything) - done_before} new) in {elapsed:.0f} s; results in {final}", file=sys.stderr)
+    runs = len(plan.all_specs)
+    print(f"\n{runs} runs ({runs - done_before} new) in {elapsed:.0f} s; results in {final}", file=sys.stderr)
     return 0
 
 

@@ -1,4 +1,4 @@
-"""A comparison of funding scenarios: plan the paired runs, appraise them, publish the results.
+"""A comparison of funding scenarios: plan the paired runs, run, appraise and publish them.
 
 The one implementation behind ``run_scenarios.py`` and the dashboard's compare page: both
 plan the same runs (so they share the run cache), appraise them with the same economics and
@@ -8,6 +8,7 @@ write the same results folder (tables, figures, report, metadata).
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -32,7 +33,7 @@ from ..kernel_cache import kernels_cached
 from ..model import ProbationModel
 from ..parameters import ParameterSet
 from . import existing_treatment
-from .ensemble import RunResult, RunSpec, build_specs, describe_specs, tidy_weekly
+from .ensemble import RunCache, RunResult, RunSpec, build_specs, describe_specs, run_ensemble, tidy_weekly
 from .outputs import git_commit, published, versions
 from .levers import Lever
 from .scenarios import Scenario, write_scenario
@@ -181,3 +182,31 @@ def publish(plan: Plan, appraisal: Appraisal, base: ParameterSet, final: Path, r
         }
         (staging / "metadata.json").write_text(json.dumps(meta, indent=2, default=str))
     return final
+
+
+def conduct(
+    plan: Plan,
+    base: ParameterSet,
+    cache: RunCache,
+    final: Path,
+    run: dict,
+    say: Callable[[str], None],
+    progress: bool = True,
+    on_progress: Callable[[int, int], None] | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> tuple[Appraisal, float]:
+    """Run ``plan`` (compiling the kernels first if need be, with a word through ``say``;
+    runs cached in ``cache``), appraise it and publish it to ``final``; returns the appraisal
+    and the seconds the runs took. ``run``: started, command, workers and scheduler (see
+    :func:`publish`); the runs go on those workers or that scheduler. ``progress``,
+    ``on_progress`` and ``stop``: as :func:`model.experiments.ensemble.run_ensemble` takes them."""
+    compile_kernels(plan.scenarios, lambda: say(COMPILING))
+    clock = time.perf_counter()
+    everything = run_ensemble(
+        plan.all_specs, cache, workers=run["workers"], scheduler=run["scheduler"], progress=progress,
+        on_progress=on_progress, stop=stop,
+    )
+    elapsed = time.perf_counter() - clock
+    appraisal = appraise(plan, everything, base)
+    publish(plan, appraisal, base, final, {**run, "seconds_running": round(elapsed, 1)})
+    return appraisal, elapsed

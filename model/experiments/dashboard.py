@@ -4,7 +4,7 @@
   parameters and levers are keyword arguments (so Mesa's SolaraViz can make controls of
   them), and :data:`RUN_PLOTS`, the weekly measures it plots, in national-equivalent numbers.
 - Compare scenarios: :func:`with_money` (a scenario with its levers' money changed, checked
-  as a scenario file is), :func:`checked_settings` (the command line's checks) and
+  as a scenario file is), :func:`settings_for` (checked as the command line checks them) and
   :func:`compare` (the same plan, runs, cache, appraisal and results folder as
   ``run_scenarios.py``).
 - Browse results: :func:`results_folders` and :func:`figures`.
@@ -16,7 +16,6 @@ import argparse
 import math
 import os
 import re
-import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,8 +25,8 @@ from pydantic import ValidationError
 from ..model import ProbationModel
 from ..parameters import ParameterError, ParameterSet
 from .cli import UsageError, check_options
-from .comparison import Appraisal, Plan, Settings, appraise, compile_kernels, publish
-from .ensemble import RunCache, run_ensemble
+from .comparison import Appraisal, Plan, Settings, conduct
+from .ensemble import RunCache
 from .levers import Lever
 from .outputs import MARKER, OUTPUTS, OutputError, earlier_results, output_dir
 from .posterior import default_posterior_path, load_parameter_sample
@@ -149,12 +148,6 @@ def with_money(scenario: Scenario, money: dict[str, float], base: ParameterSet) 
     return changed
 
 
-def checked_settings(replicates: int, years: float, scale: float, seed: int) -> None:
-    """The command line's checks of replicates, years, scale and seed (a :class:`UsageError`
-    whose message names the setting)."""
-    check_options(argparse.Namespace(reps=replicates, years=years, scale=scale, seed=seed))
-
-
 def compare(
     scenarios: Sequence[Scenario],
     settings: Settings,
@@ -173,19 +166,10 @@ def compare(
     library = ScenarioLibrary()
     chosen = [s for s in scenarios if s.name != "baseline"]
     plan = Plan([library.get("baseline"), *chosen], settings, library.levers)
-    compile_kernels(plan.scenarios, lambda: say("Compiling the model (once for this version: about three minutes)"))
-    say("Running")
-    clock = time.perf_counter()
-    everything = run_ensemble(
-        plan.all_specs, RunCache(cache), workers=workers, progress=False, on_progress=on_progress, stop=stop,
-    )
-    elapsed = time.perf_counter() - clock
-    say("Appraising")
-    appraisal = appraise(plan, everything, base)
-    publish(plan, appraisal, base, final, {
+    appraisal, _ = conduct(plan, base, RunCache(cache), final, {
         "started": started.isoformat(timespec="seconds"), "command": "dashboard (compare scenarios)",
-        "seconds_running": round(elapsed, 1), "workers": workers, "scheduler": None,
-    })
+        "workers": workers, "scheduler": None,
+    }, say=say, progress=False, on_progress=on_progress, stop=stop)
     return plan, appraisal, final
 
 
@@ -198,8 +182,9 @@ def posterior_sample() -> tuple[list[dict[str, float]] | None, Path | None]:
 
 
 def settings_for(replicates: int, years: float, scale: float, seed: int, sample=None, posterior: Path | None = None) -> Settings:
-    """Checked settings (see :func:`checked_settings`) of a comparison."""
-    checked_settings(replicates, years, scale, seed)
+    """The settings of a comparison, checked as the command line checks them (a
+    :class:`UsageError` whose message names the setting)."""
+    check_options(argparse.Namespace(reps=replicates, years=years, scale=scale, seed=seed))
     return Settings(replicates, years, scale, seed, sample, posterior)
 
 

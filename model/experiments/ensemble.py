@@ -171,7 +171,7 @@ class RunCache:
         _write_atomic(lambda path: result.cohorts.to_parquet(path, index=False), cohorts_path)
         _write_atomic(lambda path: result.weekly.to_parquet(path, index=False), weekly_path)
         manifest = {
-            "key": key, "weekly": sha256_of_file(weekly_path), "cohorts": sha256_of_file(cohorts_path),
+            "key": key, "weekly": _sha256(weekly_path), "cohorts": _sha256(cohorts_path),
             "columns": list(result.weekly.columns),
         }
         _write_atomic(lambda path: path.write_text(json.dumps(manifest)), manifest_path)
@@ -185,7 +185,7 @@ class RunCache:
             if manifest.get("key") != key:
                 raise CacheError("its manifest is another run's")
             for name, path in (("weekly", weekly_path), ("cohorts", cohorts_path)):
-                if sha256_of_file(path) != manifest.get(name):
+                if _sha256(path) != manifest.get(name):
                     raise CacheError(f"{path.name} does not match its checksum")
             weekly, cohorts = pd.read_parquet(weekly_path), pd.read_parquet(cohorts_path)
         except (OSError, ValueError) as err:  # missing or unreadable files, bad JSON or Parquet
@@ -206,8 +206,7 @@ class RunCache:
             return None
 
 
-def sha256_of_file(path: Path) -> str:
-    """The SHA-256 of a file's bytes (a cached file's checksum)."""
+def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 

@@ -220,7 +220,7 @@ class ProbationModel(mesa.Model):
                 self.intake.region_cumulative, self.same_provider, self.caseload, allocation.employed,
                 allocation.staff_by_region(), allocation.region_of, allocation.trained, treatment.places(), treatment.quality(),
                 self._cohort_array("_cohort_starts"), self._cohort_array("_cohort_reoffenders"), self._outcome_cohorts(),
-                (followed.free_rows, followed.counters, followed.arrays), tuple(zip(people.blocks, followed.blocks)),
+                after.state, tuple(zip(people.blocks, followed.blocks)),
                 tuple(zip(followed.blocks, people.blocks)), after.tallies, self._stream_bases, self.week, self.p.record,
             )
             if not short:
@@ -472,7 +472,8 @@ def _week(
     :meth:`ProbationModel.step`), then the rows of people who left are freed and the stocks
     counted. ``n_court`` to ``risk_gamma`` are the week's new people and their random numbers
     (:meth:`model.processes.intake.Intake.week_draws`); ``followed`` is the population
-    followed after supervision (its free rows, counters and columns) and ``pairs_out`` and
+    followed after supervision (its free rows, counters, columns and calendar:
+    :attr:`model.processes.after_supervision.AfterSupervision.state`) and ``pairs_out`` and
     ``pairs_back`` the blocks of the two populations, to copy people from the caseload's and
     back. Returns 0 and the :data:`WEEK_COUNTS` and
     :data:`WEEK_VALUES` (offences counted are the proven ones so far), the summed weekly

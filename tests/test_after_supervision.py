@@ -10,7 +10,7 @@ from model import ProbationModel
 from model.parameters import ParameterSet
 from model.people import NONPROBLEMATIC, NO_USE, PROBLEMATIC, Population
 from model.processes.after_supervision import (
-    DESIST, EVERYTHING, IN_TREATMENT_AFTER, PROBLEMATIC_AFTER, TREATMENT, changed_chances, leave, live, schedule,
+    DESIST, EVERYTHING, IN_TREATMENT_AFTER, Calendar, PROBLEMATIC_AFTER, TREATMENT, changed_chances, leave, live, schedule,
 )
 from model.processes.treatment import EARLY_WEEKS
 from model.streams import origin_of
@@ -49,8 +49,9 @@ def _events_by_kernel(cohort: dict, p: ParameterSet) -> dict[str, int]:
     base = np.uint64(987654321)
     schedule(followed.arrays, rows, np.full(rows.size, EVERYTHING, np.int8), np.uint64(origin_of(base, 0)), 1.0, 0, p.record)
     totals = dict.fromkeys(["completions", "dropouts", "remissions", "relapses", "desistances", "deaths", "drug_deaths", "returns"], 0)
+    calendar = Calendar(followed.capacity)
     for week in range(1, WEEKS + 1):
-        state = (followed.free_rows, followed.counters, followed.arrays)
+        state = (followed.free_rows, followed.counters, followed.arrays, calendar.arrays)
         returning, counts = live(state, row_of_uid, tallies, outcomes, np.uint64(origin_of(base, week)), 1.0, week, p.record)
         for name, n in zip(list(totals)[:7], counts[:7]):
             totals[name] += n

@@ -17,7 +17,8 @@ each the waiting time of the weekly chance the supervised population is given (g
 and the time of their next proven offence that matters to their story (exponential, as in
 :mod:`model.processes.offending`: one that brings a new order, or the first within two
 years of starting treatment; all their offences are counted from their summed rates);
-each week only the people with an event due are touched. The population is stored person
+each week only the people with an event due are touched, found from a calendar of the weeks
+ahead (:class:`Calendar`) rather than by reading everyone's next event. The population is stored person
 by person (:class:`model.people.Population` ``by_person``), since the work goes from person
 to person. The waiting time of a weekly draw is geometric and memoryless, so this has the
 distribution of a draw per person per week, with times drawn again whenever a chance
@@ -37,7 +38,7 @@ from ..people import (
     ACTIVE, COMPLETED, DEATH_WEEK, DESIST_WEEK, DROPPED_OUT, DRUG_USE, END_WEEK, FEMALE, IN_TREATMENT, NALOXONE, NEXT_EVENT,
     NEXT_PROVEN_OFFENCE, NONPROBLEMATIC, OCU, OST, PRACTITIONER, PROBLEMATIC, RATE_ACQUISITIVE, RATE_DRUG_DRIVEN, RATE_OTHER,
     RATE_TOTALS, REOFFENDED, REOFFENDED_SINCE_TREATMENT_START, RISK, ROUTE, SEVERITY, START_WEEK, SUPERVISED, TREATMENT_OUTCOME,
-    TREATMENT_START, TREATMENT_WEEK, UID, USE_WEEK, WATCHED, Population, _vacate, copy_rows, rows_where, take_rows,
+    TREATMENT_START, TREATMENT_WEEK, UID, USE_WEEK, WATCHED, Population, _vacate, copy_rows, take_rows,
 )
 from ..parameters import ParameterSet
 from ..process import Process
@@ -71,13 +72,23 @@ class AfterSupervision(Process):
     def __init__(self, model):
         super().__init__(model)
         self.followed = Population(capacity=1024, growth=self.GROWTH, by_person=True)
+        self.calendar = Calendar(self.followed.capacity)
         self.tallies = np.zeros(3, dtype=np.int64)
+
+    @property
+    def state(self) -> tuple:
+        """What the compiled kernels take of the people followed: their free rows, counters,
+        columns and calendar."""
+        followed = self.followed
+        return followed.free_rows, followed.counters, followed.arrays, self.calendar.arrays
 
     def make_room(self) -> None:
         """Rows for everyone who could join this week: people out of supervision in the
         community, whose follow-up may end."""
         people = self.people
         self.followed.reserve(int(np.count_nonzero(people.active & ~people.supervised & ~people.in_custody)))
+        if self.calendar.capacity < self.followed.capacity:
+            self.calendar = Calendar(self.followed.capacity)
 
     def reschedule(self, before: ParameterSet, quality_before: float) -> None:
         """Draw again, from this week on, the times of everyone followed whose chances a lever
@@ -93,6 +104,105 @@ class AfterSupervision(Process):
         changed = redraw > 0
         origin = np.uint64(salt_of(self.chance.origin, RESCHEDULE_CALL))  # apart from the week's own draws
         schedule(self.followed.arrays, rows[changed], redraw[changed], origin, quality, m.week - 1, m.p.record)
+        self.calendar.arrays[0][STALE] = 1
+
+
+CALENDAR_WEEKS = 16  # weeks the calendar holds: everyone's next event is read once in this many weeks
+START, END, N_ADDED, STALE = range(4)  # positions in Calendar.arrays[0]
+
+
+class Calendar:
+    """Who has an event in each of the next :data:`CALENDAR_WEEKS` weeks, so that a week
+    touches only the people due, not everyone followed (a million people by the end of a
+    ten-year run at full scale).
+
+    Every so often (:func:`_fill`) one pass over everyone's ``next_event`` sorts the people
+    whose event falls within the weeks held into them, each week's in row order. People
+    whose next event is drawn again within those weeks are added to a list of their own
+    (:func:`note`). A week's people due are those of its day and of the list
+    (:func:`due_rows`), each checked against their ``next_event`` now, since their event
+    may since have been drawn again: they are exactly the people whose ``next_event`` is
+    the week, in row order, as one pass over everyone would find them.
+
+    ``arrays``: the state (:data:`START`, the first week held; :data:`END`, the week after
+    the last; :data:`N_ADDED`, people added; :data:`STALE`, 1 to fill again before the next
+    week), where each week's people start in ``slots``, then ``slots``, then the rows and
+    weeks of the people added. ``capacity`` is the followed population's: anyone can be due.
+    """
+
+    def __init__(self, capacity: int):
+        self.capacity = capacity
+        state = np.array([0, 0, 0, 1], dtype=np.int64)
+        self.arrays = (
+            state, np.zeros(CALENDAR_WEEKS + 1, dtype=np.int64), np.empty(capacity, dtype=np.int32),
+            np.empty(capacity, dtype=np.int32), np.empty(capacity, dtype=np.int32),
+        )
+
+
+@numba.njit(cache=True)
+def _fill(calendar, next_event, week):  # pragma: no cover - compiled
+    """The calendar from ``week`` on: everyone whose next event falls before the end of the
+    weeks held, by week (a counting sort, so each week's rows stay in row order)."""
+    state, starts, slots = calendar[0], calendar[1], calendar[2]
+    end = week + CALENDAR_WEEKS
+    starts[:] = 0
+    for i in range(next_event.size):
+        if next_event[i] < end:
+            starts[max(next_event[i] - week, 0) + 1] += 1
+    for k in range(CALENDAR_WEEKS):
+        starts[k + 1] += starts[k]
+    filled = starts[:-1].copy()
+    for i in range(next_event.size):
+        if next_event[i] < end:
+            k = max(next_event[i] - week, 0)
+            slots[filled[k]] = i
+            filled[k] += 1
+    state[START], state[END], state[N_ADDED], state[STALE] = week, end, 0, 0
+
+
+@numba.njit(cache=True)
+def note(calendar, next_event, rows):  # pragma: no cover - compiled
+    """Add to the calendar the people in ``rows`` whose next event has just been drawn
+    within the weeks it holds (when the list is full, the calendar is filled again before
+    the next week)."""
+    state, added, added_week = calendar[0], calendar[3], calendar[4]
+    for i in rows:
+        if next_event[i] < state[END]:
+            if state[N_ADDED] == added.size:
+                state[STALE] = 1
+                return
+            added[state[N_ADDED]], added_week[state[N_ADDED]] = i, next_event[i]
+            state[N_ADDED] += 1
+
+
+@numba.njit(cache=True)
+def due_rows(calendar, next_event, week):  # pragma: no cover - compiled
+    """The rows of everyone whose next event is ``week`` (or earlier), in row order."""
+    state, starts, slots, added, added_week = calendar
+    if state[STALE] or not state[START] <= week < state[END]:
+        _fill(calendar, next_event, week)
+    k = week - state[START]
+    held = slots[starts[k] : starts[k + 1]]
+    extra = 0
+    for j in range(state[N_ADDED]):
+        extra += added_week[j] == week
+    if extra:
+        candidates = np.empty(held.size + extra, dtype=np.int32)
+        candidates[: held.size] = held
+        n = held.size
+        for j in range(state[N_ADDED]):
+            if added_week[j] == week:
+                candidates[n] = added[j]
+                n += 1
+        candidates = np.unique(candidates)  # sorted, each once
+    else:
+        candidates = held
+    rows = np.empty(candidates.size, dtype=np.int64)
+    n = 0
+    for i in candidates:
+        rows[n] = i
+        n += next_event[i] <= week
+    return rows[:n]
 
 
 @numba.njit(cache=True)
@@ -295,24 +405,14 @@ def move_in(people, rows, followed, pairs, tallies, origin, quality, week, P):  
     the people followed (``pairs``: the blocks of the two populations, caseload first; the
     caller has made room); their times are drawn from next week. The caller then frees
     their rows in the caseload's population."""
-    free_rows, counters, after = followed
+    free_rows, counters, after, calendar = followed
     new = take_rows(rows.size, free_rows, counters)
     copy_rows(pairs, rows, new)
     for i in new:
         after[RATE_ACQUISITIVE][i] = after[RATE_DRUG_DRIVEN][i] = after[RATE_OTHER][i] = 0.0  # not yet in the summed rates
         tally(tallies, after[IN_TREATMENT][i], after[DRUG_USE][i] == PROBLEMATIC, 1)
     schedule(after, new, np.full(new.size, EVERYTHING, dtype=np.int8), origin, quality, week, P)
-
-
-@every_core
-def _due(next_event, week):  # pragma: no cover - compiled
-    """Who has an event this week (one pass over everyone followed, reading the one
-    column that is contiguous, ``next_event``, which is :data:`LATER` in free rows: see
-    :mod:`model.passes`)."""
-    out = np.empty(next_event.size, dtype=np.bool_)
-    for i in numba.prange(next_event.size):
-        out[i] = next_event[i] <= week
-    return out
+    note(calendar, after[NEXT_EVENT], new)
 
 
 # What happened to a person in their week (columns of what _events returns).
@@ -334,9 +434,9 @@ def live(followed, main_row_of_uid, tallies, outcomes, origin, quality, week, P)
     counts: completions, drop-outs, remissions, relapses, desistances, deaths, drug-related
     deaths and deaths of people in treatment. Each person's week is worked out on any core
     (:func:`_events`); what they add to shared counts is added here, in the order of rows."""
-    people = followed[2]
+    people, calendar = followed[2], followed[3]
     in_treatment, use = people[IN_TREATMENT], people[DRUG_USE]
-    rows = rows_where(_due(people[NEXT_EVENT], week))
+    rows = due_rows(calendar, people[NEXT_EVENT], week)
     happened = _events(people[UID], people, rows, origin, quality, week, P)
     returning = np.empty(rows.size, dtype=np.int64)
     dead = np.empty(rows.size, dtype=np.int64)
@@ -367,6 +467,7 @@ def live(followed, main_row_of_uid, tallies, outcomes, origin, quality, week, P)
             n_returning += 1
     alive = happened[:, REDRAW] > 0
     schedule(people, rows[alive], happened[:, REDRAW][alive], origin, quality, week, P)
+    note(calendar, people[NEXT_EVENT], rows[alive])
     leave(followed, dead[:n_dead], main_row_of_uid, tallies)
     return returning[:n_returning], (completions, dropouts, remissions, relapses, desisted, deaths, drug_deaths, treated_deaths)
 
@@ -425,7 +526,7 @@ def _events(everyone, people, rows, origin, quality, week, P):  # pragma: no cov
 def leave(followed, rows, row_of_uid, tallies):  # pragma: no cover - compiled
     """The people in ``rows`` are no longer followed (they died or came back): out of the
     tallies, their rows freed, with no event."""
-    free_rows, counters, people = followed
+    free_rows, counters, people = followed[0], followed[1], followed[2]
     for i in rows:
         tally(tallies, people[IN_TREATMENT][i], people[DRUG_USE][i] == PROBLEMATIC, -1)
     _vacate(people, rows, row_of_uid, free_rows, counters)

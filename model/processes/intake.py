@@ -115,7 +115,7 @@ class Intake(Process):
         arrived, *_ = arrivals(
             self.people.arrays, new, n_court, True, *characteristics_draws(rng, n, True, p),
             self.region_cumulative, m.same_provider, courts.origin, courts.take(4), release.origin, release.take(RELEASE_CALLS),
-            m.offending.schedule.salt(), (followed.free_rows, followed.counters, followed.arrays), np.zeros(0, np.int64),
+            m.offending.schedule.salt(), m.after.state, np.zeros(0, np.int64),
             tuple(zip(followed.blocks, self.people.blocks)), self.people.row_of_uid, m.after.tallies, m.week, p.record,
         )
         m.allocation.allocate(arrived)

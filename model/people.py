@@ -107,16 +107,18 @@ class Population:
 
     Columns of the same type are the rows of one two-dimensional block (each column is a
     view of its row), so that resetting new people's rows takes one operation per type
-    rather than one per field. A block is stored field by field (each column contiguous,
-    for passes over everyone) or, ``by_person``, person by person (each person's fields of
-    a type side by side, for work that goes from person to person).
+    rather than one per field. Blocks are stored field by field (each column contiguous,
+    for passes over everyone) or, ``by_person``, person by person: each person's fields of
+    every type side by side in one record (the views of the blocks step from record to
+    record), for work that goes from person to person, which then reads one place in
+    memory per person rather than one per type. A type with a single field (``next_event``:
+    the calendar of the people followed reads it for everyone) keeps a contiguous column
+    of its own in either layout.
     """
 
     def __init__(self, capacity: int = 1024, growth: float = 2.0, by_person: bool = False):
         self.capacity = 0
         self.growth = growth  # capacity grows to this multiple when full (people followed after supervision: less)
-        # Each block's layout: one field after another (the caseload's, for passes over everyone), or
-        # one person after another (those followed after supervision, whose work is person by person).
         self.by_person = by_person
         self.counters = np.zeros(2, dtype=np.int64)  # free rows and the next uid (see N_FREE, NEXT_UID)
         self.free_rows = np.empty(0, dtype=np.int64)  # a stack: the first counters[N_FREE] are free
@@ -128,34 +130,43 @@ class Population:
         self._defaults = {
             dtype: np.array([FIELDS[name][1] for name in names], dtype=dtype)[:, None] for dtype, names in self._columns.items()
         }
-        self._blocks = {dtype: self._empty(len(names), 0, dtype) for dtype, names in self._columns.items()}
+        # Where each type's fields start in a person's record (by_person; larger types first, so
+        # every field is aligned), and the record's length in bytes, a whole number of 8.
+        self._offsets: dict[np.dtype, int] = {}
+        end = 0
+        if by_person:
+            for dtype in sorted(self._columns, key=lambda d: -d.itemsize):
+                if len(self._columns[dtype]) > 1:
+                    self._offsets[dtype] = end
+                    end += len(self._columns[dtype]) * dtype.itemsize
+        self._record_bytes = -(-end // 8) * 8
+        self._record = np.empty((0, self._record_bytes), dtype=np.uint8)
+        self._own = {dtype: np.empty((len(names), 0), dtype=dtype) for dtype, names in self._columns.items() if dtype not in self._offsets}
+        self._bind_columns()
         self._grow(capacity)
-
-    def _empty(self, fields: int, rows: int, dtype: np.dtype) -> np.ndarray:
-        """A block of ``fields`` rows of ``rows`` columns in this population's layout (person by
-        person: the transpose of a C-ordered array, whose memory can grow in place)."""
-        if self.by_person:
-            return np.empty((rows, fields), dtype=dtype).T
-        return np.empty((fields, rows), dtype=dtype)
 
     def _grow(self, minimum: int) -> None:
         new_capacity = -(-max(minimum, int(self.growth * self.capacity), 1024) // 64) * 64  # whole words of 8 flags: see rows_where
-        for dtype, names in self._columns.items():
-            block = self._blocks.pop(dtype)
-            if self.by_person and block.base is not None and block.base.flags.owndata:
-                # Person by person, new rows are added at the end of the memory, which grows in
-                # place (realloc) without copying the people already there (the old views are
-                # made again below).
-                stored = block.base
-                del block
-                stored.resize((new_capacity, len(names)), refcheck=False)
-                grown = stored.T
+        if self._record_bytes:
+            self._blocks = {}  # views of the record: made again once it has grown
+            for name in FIELDS:
+                self.__dict__.pop(name, None)
+            self._resets = self.arrays = ()
+            if self._record.flags.owndata:
+                # New records are added at the end of the memory, which grows in place (realloc)
+                # without copying the people already there.
+                self._record.resize((new_capacity, self._record_bytes), refcheck=False)
             else:
-                grown = self._empty(len(names), new_capacity, dtype)
-                grown[:, : self.capacity] = block
-            grown[:, self.capacity :] = self._defaults[dtype]
-            self._blocks[dtype] = grown
+                grown = np.empty((new_capacity, self._record_bytes), dtype=np.uint8)
+                grown[: self.capacity] = self._record[: self.capacity]
+                self._record = grown
+        for dtype, block in self._own.items():
+            grown = np.empty((block.shape[0], new_capacity), dtype=dtype)
+            grown[:, : self.capacity] = block
+            self._own[dtype] = grown
         self._bind_columns()
+        for dtype, block in self._blocks.items():
+            block[:, self.capacity :] = self._defaults[dtype]
         added = np.arange(new_capacity - 1, self.capacity - 1, -1, dtype=np.int64)
         free_rows = np.empty(new_capacity, dtype=np.int64)
         free_rows[: added.size] = added
@@ -165,16 +176,26 @@ class Population:
         self.capacity = new_capacity
 
     def _bind_columns(self) -> None:
-        """Each field's array: a view of its row of its type's block."""
+        """Each type's block (its own array, or a view of the records) and each field's
+        array: a view of its row of its type's block."""
+        self._blocks = {}
         for dtype, names in self._columns.items():
+            if dtype in self._offsets:
+                start = self._offsets[dtype]
+                fields = self._record[:, start : start + len(names) * dtype.itemsize].view(dtype)
+                self._blocks[dtype] = fields.T
+            else:
+                self._blocks[dtype] = self._own[dtype]
             for k, name in enumerate(names):
                 setattr(self, name, self._blocks[dtype][k])
         self._resets = tuple((self._blocks[dtype], self._defaults[dtype][:, 0]) for dtype in self._columns)
         self.arrays = (*(getattr(self, name) for name in FIELDS), self.rate_totals)
 
     def __getstate__(self) -> dict:
-        """Copies and pickles hold the blocks only; the views are made again from them."""
-        return {key: value for key, value in self.__dict__.items() if key not in FIELDS and key not in ("_resets", "arrays")}
+        """Copies and pickles hold the stored arrays only; the views are made again from them."""
+        return {
+            key: value for key, value in self.__dict__.items() if key not in FIELDS and key not in ("_blocks", "_resets", "arrays")
+        }
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)

@@ -206,3 +206,25 @@ def test_a_lever_redraws_only_the_times_whose_chances_it_changes(run_two_years):
     dropout = flags({"dropout_late_per_week": 0.5 * base.dropout_late_per_week})
     assert (dropout[f.in_treatment[rows]] == TREATMENT).all() and not dropout[~f.in_treatment[rows]].any()
     assert f.in_treatment[rows].sum() > 0
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_calendar_finds_exactly_the_people_one_pass_over_everyone_would_find(seed):
+    """Whatever is drawn again, early or late, and however full its list, the calendar's
+    people due each week are those whose next event is that week, in row order."""
+    from model.processes.after_supervision import LATER, STALE, due_rows, note
+
+    rng = np.random.default_rng(seed)
+    rows = 512
+    next_event = np.where(rng.random(rows) < 0.8, rng.integers(1, 60, rows), LATER).astype(np.int64)
+    calendar = Calendar(rows)
+    for week in range(1, 120):
+        due = due_rows(calendar.arrays, next_event, week)
+        np.testing.assert_array_equal(due, np.flatnonzero(next_event <= week))
+        # the people due draw their next event again; so do others, some soon, some late (enough
+        # within the weeks held to fill the list of people added)
+        changed = np.concatenate((due, rng.choice(rows, 200, replace=False)))
+        next_event[changed] = np.where(rng.random(changed.size) < 0.9, week + rng.integers(1, 30, changed.size), LATER)
+        note(calendar.arrays, next_event, changed)
+        if rng.random() < 0.05:  # a lever's redraw
+            calendar.arrays[0][STALE] = 1

@@ -183,25 +183,31 @@ def due_rows(calendar, next_event, week):  # pragma: no cover - compiled
         _fill(calendar, next_event, week)
     k = week - state[START]
     held = slots[starts[k] : starts[k + 1]]
-    extra = 0
+    n_extra = 0
     for j in range(state[N_ADDED]):
-        extra += added_week[j] == week
-    if extra:
-        candidates = np.empty(held.size + extra, dtype=np.int32)
-        candidates[: held.size] = held
-        n = held.size
-        for j in range(state[N_ADDED]):
-            if added_week[j] == week:
-                candidates[n] = added[j]
-                n += 1
-        candidates = np.unique(candidates)  # sorted, each once
-    else:
-        candidates = held
-    rows = np.empty(candidates.size, dtype=np.int64)
-    n = 0
-    for i in candidates:
-        rows[n] = i
-        n += next_event[i] <= week
+        n_extra += added_week[j] == week
+    extra = np.empty(n_extra, dtype=np.int32)
+    n_extra = 0
+    for j in range(state[N_ADDED]):
+        if added_week[j] == week:
+            extra[n_extra] = added[j]
+            n_extra += 1
+    extra.sort()
+    # both lists are in row order: merge them, each row once, keeping those still due
+    rows = np.empty(held.size + extra.size, dtype=np.int64)
+    n = a = b = 0
+    last = -1
+    while a < held.size or b < extra.size:
+        if b == extra.size or (a < held.size and held[a] <= extra[b]):
+            i = held[a]
+            a += 1
+        else:
+            i = extra[b]
+            b += 1
+        if i != last and next_event[i] <= week:
+            rows[n] = i
+            n += 1
+        last = i
     return rows[:n]
 
 

@@ -111,9 +111,9 @@ class Population:
     for passes over everyone) or, ``by_person``, person by person: each person's fields of
     every type side by side in one record (the views of the blocks step from record to
     record), for work that goes from person to person, which then reads one place in
-    memory per person rather than one per type. A type with a single field (``next_event``:
-    the calendar of the people followed reads it for everyone) keeps a contiguous column
-    of its own in either layout.
+    memory per person rather than one per type. A type with a single field (``region``, and
+    ``next_event``, which the calendar of the people followed reads for everyone) keeps a
+    contiguous column of its own in either layout.
     """
 
     def __init__(self, capacity: int = 1024, growth: float = 2.0, by_person: bool = False):
@@ -141,7 +141,10 @@ class Population:
                     end += len(self._columns[dtype]) * dtype.itemsize
         self._record_bytes = -(-end // 8) * 8
         self._record = np.empty((0, self._record_bytes), dtype=np.uint8)
-        self._own = {dtype: np.empty((len(names), 0), dtype=dtype) for dtype, names in self._columns.items() if dtype not in self._offsets}
+        # The blocks stored field by field, as contiguous columns: every block, or by_person those of one field.
+        self._contiguous = {
+            dtype: np.empty((len(names), 0), dtype=dtype) for dtype, names in self._columns.items() if dtype not in self._offsets
+        }
         self._bind_columns()
         self._grow(capacity)
 
@@ -160,10 +163,10 @@ class Population:
                 grown = np.empty((new_capacity, self._record_bytes), dtype=np.uint8)
                 grown[: self.capacity] = self._record[: self.capacity]
                 self._record = grown
-        for dtype, block in self._own.items():
+        for dtype, block in self._contiguous.items():
             grown = np.empty((block.shape[0], new_capacity), dtype=dtype)
             grown[:, : self.capacity] = block
-            self._own[dtype] = grown
+            self._contiguous[dtype] = grown
         self._bind_columns()
         for dtype, block in self._blocks.items():
             block[:, self.capacity :] = self._defaults[dtype]
@@ -185,7 +188,7 @@ class Population:
                 fields = self._record[:, start : start + len(names) * dtype.itemsize].view(dtype)
                 self._blocks[dtype] = fields.T
             else:
-                self._blocks[dtype] = self._own[dtype]
+                self._blocks[dtype] = self._contiguous[dtype]
             for k, name in enumerate(names):
                 setattr(self, name, self._blocks[dtype][k])
         self._resets = tuple((self._blocks[dtype], self._defaults[dtype][:, 0]) for dtype in self._columns)

@@ -10,7 +10,8 @@ from model import ProbationModel
 from model.parameters import ParameterSet
 from model.people import NONPROBLEMATIC, NO_USE, PROBLEMATIC, Population
 from model.processes.after_supervision import (
-    DESIST, EVERYTHING, IN_TREATMENT_AFTER, Calendar, PROBLEMATIC_AFTER, TREATMENT, changed_chances, leave, live, schedule,
+    DESIST, EVERYTHING, IN_TREATMENT_AFTER, LATER, PROBLEMATIC_AFTER, STALE, TREATMENT, Calendar, changed_chances, due_rows, leave,
+    live, note, schedule,
 )
 from model.processes.treatment import EARLY_WEEKS
 from model.streams import origin_of
@@ -212,8 +213,6 @@ def test_a_lever_redraws_only_the_times_whose_chances_it_changes(run_two_years):
 def test_the_calendar_finds_exactly_the_people_one_pass_over_everyone_would_find(seed):
     """Whatever is drawn again, early or late, and however full its list, the calendar's
     people due each week are those whose next event is that week, in row order."""
-    from model.processes.after_supervision import LATER, STALE, due_rows, note
-
     rng = np.random.default_rng(seed)
     rows = 512
     next_event = np.where(rng.random(rows) < 0.8, rng.integers(1, 60, rows), LATER).astype(np.int64)

@@ -119,15 +119,16 @@ class Calendar:
     Every so often (:func:`_fill`) one pass over everyone's ``next_event`` sorts the people
     whose event falls within the weeks held into them, each week's in row order. People
     whose next event is drawn again within those weeks are added to a list of their own
-    (:func:`note`). A week's people due are those of its day and of the list
-    (:func:`due_rows`), each checked against their ``next_event`` now, since their event
-    may since have been drawn again: they are exactly the people whose ``next_event`` is
-    the week, in row order, as one pass over everyone would find them.
+    (:func:`note`). A week's people due are those sorted into that week and those of the
+    list (:func:`due_rows`), each checked against their ``next_event`` now, since their
+    event may since have been drawn again: they are exactly the people whose ``next_event``
+    is the week, in row order, as one pass over everyone would find them.
 
     ``arrays``: the state (:data:`START`, the first week held; :data:`END`, the week after
     the last; :data:`N_ADDED`, people added; :data:`STALE`, 1 to fill again before the next
-    week), where each week's people start in ``slots``, then ``slots``, then the rows and
-    weeks of the people added. ``capacity`` is the followed population's: anyone can be due.
+    week); where each week's people start in ``slots``; ``slots``, the rows sorted by week;
+    then the rows and weeks of the people added. ``capacity`` is the followed population's:
+    anyone can be due.
     """
 
     def __init__(self, capacity: int):

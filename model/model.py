@@ -185,6 +185,7 @@ class ProbationModel(mesa.Model):
         self._stream_bases = np.array([chance.base for chance in streams], dtype=np.uint64)  # at the *_STREAM positions
 
         self.region_columns = region_columns(len(self.regions))
+        self._record_names = (*PYTHON_FLOWS, *WEEK_COUNTS, *WEEK_VALUES, *self.region_columns)  # as _week_record fills them
         self.datacollector = WeeklyCollector(
             model_reporters={name: (lambda m, name=name: m.record[name]) for name in FLOWS + STOCKS + self.region_columns}
         )
@@ -278,10 +279,7 @@ class ProbationModel(mesa.Model):
     # ------------------------------------------------------------------ records
     def _week_record(self, counts: np.ndarray, values: np.ndarray, rates: np.ndarray, regional: np.ndarray) -> dict[str, float]:
         """The week just simulated: its flows and the stocks at its end (also by region)."""
-        record = dict.fromkeys(PYTHON_FLOWS, 0)
-        record.update(zip(WEEK_COUNTS, counts.tolist()))
-        record.update(zip(WEEK_VALUES, values.tolist()))
-        record.update(zip(self.region_columns, regional.ravel().tolist()))
+        record = dict(zip(self._record_names, [*_PYTHON_ZEROS, *counts.tolist(), *values.tolist(), *regional.ravel().tolist()]))
         self.offending.add_unproven(record, rates[:3])
         self.offending.add_after_supervision(record, rates[3:])
         for name, n in self.tally.items():  # counted in Python this week (workforce changes)
@@ -460,6 +458,7 @@ PYTHON_FLOWS = (
     "practitioners_hired", "practitioners_trained", "offences_acquisitive_after_supervision", "offences_other_after_supervision",
     "proven_reoffences_after_supervision",
 )
+_PYTHON_ZEROS = (0,) * len(PYTHON_FLOWS)
 
 
 @numba.njit(cache=True, nogil=True)

@@ -141,6 +141,10 @@ class Population:
                     end += len(self._columns[dtype]) * dtype.itemsize
         self._record_bytes = -(-end // 8) * 8
         self._record = np.empty((0, self._record_bytes), dtype=np.uint8)
+        self._default_record = np.zeros(self._record_bytes, dtype=np.uint8)  # a new person's record, every field at its default
+        for dtype, start in self._offsets.items():
+            defaults = self._defaults[dtype][:, 0].view(np.uint8)
+            self._default_record[start : start + defaults.size] = defaults
         # The blocks stored field by field, as contiguous columns: every block, or by_person those of one field.
         self._contiguous = {
             dtype: np.empty((len(names), 0), dtype=dtype) for dtype, names in self._columns.items() if dtype not in self._offsets
@@ -163,13 +167,13 @@ class Population:
                 grown = np.empty((new_capacity, self._record_bytes), dtype=np.uint8)
                 grown[: self.capacity] = self._record[: self.capacity]
                 self._record = grown
+            self._record[self.capacity :] = self._default_record  # one contiguous fill, not one strided fill per type
         for dtype, block in self._contiguous.items():
             grown = np.empty((block.shape[0], new_capacity), dtype=dtype)
             grown[:, : self.capacity] = block
+            grown[:, self.capacity :] = self._defaults[dtype]
             self._contiguous[dtype] = grown
         self._bind_columns()
-        for dtype, block in self._blocks.items():
-            block[:, self.capacity :] = self._defaults[dtype]
         added = np.arange(new_capacity - 1, self.capacity - 1, -1, dtype=np.int64)
         free_rows = np.empty(new_capacity, dtype=np.int64)
         free_rows[: added.size] = added

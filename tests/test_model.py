@@ -263,6 +263,20 @@ def test_the_kernels_field_positions_match_the_population_columns(small_run):
     assert RATE_TOTALS == len(FIELDS)
 
 
+@pytest.mark.parametrize("by_person", [False, True])
+def test_rows_a_population_grows_into_hold_every_field_s_default(by_person):
+    people = model.people.Population(capacity=100, by_person=by_person)
+    for name in FIELDS:  # the people already there keep their fields as they grow
+        getattr(people, name)[:] = 1
+    held = people.capacity
+    people.reserve(3 * held)
+    assert people.n_free == people.capacity > 3 * held
+    for name, (dtype, default) in FIELDS.items():
+        column = getattr(people, name)
+        assert (column[:held] == 1).all(), name
+        assert (column[held:] == np.array(default, dtype=dtype)).all(), name
+
+
 def test_the_running_totals_of_offending_rates_equal_their_sums():
     """The offending process reads the summed rates from totals kept as rates change."""
     m = ProbationModel(scale=0.02, seed=3)

@@ -149,7 +149,6 @@ class Population:
         self._contiguous = {
             dtype: np.empty((len(names), 0), dtype=dtype) for dtype, names in self._columns.items() if dtype not in self._offsets
         }
-        self._bind_columns()
         self._grow(capacity)
 
     def _grow(self, minimum: int) -> None:

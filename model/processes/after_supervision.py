@@ -184,16 +184,8 @@ def due_rows(calendar, next_event, week):  # pragma: no cover - compiled
         _fill(calendar, next_event, week)
     k = week - state[START]
     held = slots[starts[k] : starts[k + 1]]
-    n_extra = 0
-    for j in range(state[N_ADDED]):
-        n_extra += added_week[j] == week
-    extra = np.empty(n_extra, dtype=np.int32)
-    n_extra = 0
-    for j in range(state[N_ADDED]):
-        if added_week[j] == week:
-            extra[n_extra] = added[j]
-            n_extra += 1
-    extra.sort()
+    n_added = state[N_ADDED]
+    extra = np.sort(added[:n_added][added_week[:n_added] == week])
     # both lists are in row order: merge them, each row once, keeping those still due
     rows = np.empty(held.size + extra.size, dtype=np.int64)
     n = a = b = 0

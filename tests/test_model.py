@@ -108,6 +108,9 @@ def test_invariants_hold_every_week():
         m.step()
         assert not np.any(people.waiting & people.in_treatment)
         assert not np.any(people.supervised & ~people.active)
+        assert not np.any(people.supervised & people.in_custody)
+        # the room made for next week's joiners of the followed population comes from this stock
+        assert m.record["followed_up"] == np.count_nonzero(people.active & ~people.supervised & ~people.in_custody)
         assert np.all(m.caseload >= 0)
         held = np.bincount(people.practitioner[people.supervised], minlength=m.caseload.size)
         np.testing.assert_array_equal(held, m.caseload)
@@ -293,6 +296,25 @@ def test_a_model_copied_mid_run_goes_on_exactly_as_the_original():
     original.run(30)
     twin.run(30)
     pd.testing.assert_frame_equal(original.datacollector.get_model_vars_dataframe(), twin.datacollector.get_model_vars_dataframe())
+
+
+def test_a_run_records_the_same_weeks_as_stepping_week_by_week():
+    """run() records its weeks once they are all done; each week's record must still be
+    made with that week's random numbers, parameters, workforce changes and places (levers
+    here change all four from week 6)."""
+    levers = [Lever(name="more of everything", start_week=6, weeks=10, cost_per_year=0.0, changes={
+        "extra_practitioners": Change(add=40.0), "treatment_places": Change(multiply=1.5),
+        "proven_share_acquisitive": Change(multiply=1.5), "acquisitive_per_year": Change(multiply=0.8),
+    })]
+    stepped, ran = (ProbationModel(scale=0.02, seed=4, levers=levers) for _ in range(2))
+    for _ in range(30):
+        stepped.step()
+    ran.run(12)
+    ran.run(18)
+    frame = stepped.datacollector.get_model_vars_dataframe()
+    pd.testing.assert_frame_equal(ran.datacollector.get_model_vars_dataframe(), frame)
+    assert ran.record == stepped.record and (ran.steps, ran.time) == (stepped.steps, stepped.time) == (30, 30)
+    assert frame["practitioners_hired"][6] > 0 and frame["treatment_places"][6] > frame["treatment_places"][5]
 
 
 def test_copies_share_each_week_s_new_people_while_intake_is_the_same_and_run_as_if_alone():

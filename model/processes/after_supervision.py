@@ -36,7 +36,7 @@ from .offending import _weekly_rates, awaits_reoffence, count_reoffence, count_t
 from ..passes import every_core
 from ..people import (
     ACTIVE, COMPLETED, DEATH_WEEK, DESIST_WEEK, DROPPED_OUT, DRUG_USE, END_WEEK, FEMALE, IN_TREATMENT, NALOXONE, NEXT_EVENT,
-    NEXT_PROVEN_OFFENCE, NONPROBLEMATIC, OCU, OST, PRACTITIONER, PROBLEMATIC, RATE_ACQUISITIVE, RATE_DRUG_DRIVEN, RATE_OTHER,
+    NEXT_PROVEN_OFFENCE, NONPROBLEMATIC, N_FREE, OCU, OST, PRACTITIONER, PROBLEMATIC, RATE_ACQUISITIVE, RATE_DRUG_DRIVEN, RATE_OTHER,
     RATE_TOTALS, REOFFENDED, REOFFENDED_SINCE_TREATMENT_START, RISK, ROUTE, SEVERITY, START_WEEK, SUPERVISED, TREATMENT_OUTCOME,
     TREATMENT_START, TREATMENT_WEEK, UID, USE_WEEK, WATCHED, Population, _vacate, copy_rows, take_rows,
 )
@@ -82,11 +82,14 @@ class AfterSupervision(Process):
         followed = self.followed
         return followed.free_rows, followed.counters, followed.arrays, self.calendar.arrays
 
-    def make_room(self) -> None:
+    def make_room(self, could_join: int | None) -> None:
         """Rows for everyone who could join this week: people out of supervision in the
-        community, whose follow-up may end."""
-        people = self.people
-        self.followed.reserve(int(np.count_nonzero(people.active & ~people.supervised & ~people.in_custody)))
+        community, whose follow-up may end (``could_join``, the stock ``followed_up`` the
+        compiled week counted at the end of the last week; counted here if None)."""
+        if could_join is None:
+            people = self.people
+            could_join = int(np.count_nonzero(people.active & ~people.supervised & ~people.in_custody))
+        self.followed.reserve(could_join)
         if self.calendar.capacity < self.followed.capacity:
             self.calendar = Calendar(self.followed.capacity)
 
@@ -405,6 +408,8 @@ def move_in(people, rows, followed, pairs, tallies, origin, quality, week, P):  
     caller has made room); their times are drawn from next week. The caller then frees
     their rows in the caseload's population."""
     free_rows, counters, after, calendar = followed
+    if rows.size > counters[N_FREE]:
+        raise ValueError("more people join the followed population than the room made for them")
     new = take_rows(rows.size, free_rows, counters)
     copy_rows(pairs, rows, new)
     for i in new:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from ..parameters import ParameterSet
 from ..passes import every_core
 from ..people import (
     BREACHED, DRUG_USE, IN_CUSTODY, IN_TREATMENT, LEAVING, LICENCE, NEXT_PROVEN_OFFENCE, OCU, PROBLEMATIC,
@@ -55,23 +56,25 @@ class Offending(Process):
         self.compliance = Chance(model.seed_sequence, "offending.compliance")
         self.chances = [self.chance, self.schedule, self.compliance]
 
-    def add_unproven(self, record: dict[str, float], rates: np.ndarray) -> None:
-        """Complete the week's offence counts in ``record`` (the proven ones, from
-        :func:`offend`) with the never proven: one Poisson draw each, from the process's
-        generator for the week, at everyone's summed weekly rate (``rates``: acquisitive,
-        drug-driven acquisitive and other, as :func:`offend` found them); and the expected
-        number of acquisitive offences that were drug-driven."""
-        self._add_offences(record, rates, "", proven=False)
+    def add_unproven(self, record: dict[str, float], rates: np.ndarray, week: int, p: ParameterSet) -> None:
+        """Complete week ``week``'s offence counts in ``record`` with what the compiled week
+        does not count person by person, each a Poisson draw from the process's generator
+        for that week (so a week recorded later draws the same numbers) at summed weekly
+        rates, under the week's parameters ``p``: the never proven offences of everyone on
+        the caseload's side (``rates[:3]``: acquisitive, drug-driven acquisitive and other,
+        as :func:`offend` found them; their proven ones are counted by :func:`offend`), then
+        the proven and never proven offences of the people followed after supervision
+        (``rates[3:]``: their proven offences are events only where they matter to a
+        person's story, see :func:`model.processes.after_supervision.schedule`); and the
+        expected numbers of acquisitive offences that were drug-driven."""
+        rng = self.chance.restart(week)
+        self._add_offences(record, rates[:3], "", False, p, rng)
+        self._add_offences(record, rates[3:], "_after_supervision", True, p, rng)
 
-    def add_after_supervision(self, record: dict[str, float], rates: np.ndarray) -> None:
-        """The week's offences of the people followed after supervision (``rates``: their
-        summed weekly rates), proven and never proven, each a Poisson draw (their proven
-        offences are events only where they matter to a person's story: see
-        :func:`model.processes.after_supervision.schedule`)."""
-        self._add_offences(record, rates, "_after_supervision", proven=True)
-
-    def _add_offences(self, record: dict[str, float], rates: np.ndarray, suffix: str, proven: bool) -> None:
-        p, rng = self.model.p, self.rng
+    @staticmethod
+    def _add_offences(
+        record: dict[str, float], rates: np.ndarray, suffix: str, proven: bool, p: ParameterSet, rng: np.random.Generator,
+    ) -> None:
         acquisitive_rate, drug_driven_rate, other_rate = rates.tolist()
         acquisitive, other = f"offences_acquisitive{suffix}", f"offences_other{suffix}"
         for name, rate, share in ((acquisitive, acquisitive_rate, p.proven_share_acquisitive), (other, other_rate, p.proven_share_other)):

@@ -21,7 +21,6 @@ which is not timed. The worktree is removed at the end.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,9 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from model.experiments.cli import Parser, UsageError, run_command  # noqa: E402
 
 JOBS = {
     "evaluation": """
@@ -62,41 +64,63 @@ print(min(times))
 }
 
 
+class JobFailed(RuntimeError):
+    """The revision could not be checked out, or a timed job ended with an error (in the
+    tree it names)."""
+
+
 def timed(job: str, tree: Path) -> float:
     """Seconds of ``job`` in a fresh process of the Python running this script, in ``tree``."""
     done = subprocess.run([sys.executable, "-c", JOBS[job]], cwd=tree, capture_output=True, text=True)
     if done.returncode:
-        raise RuntimeError(f"{tree}: {done.stderr.strip().splitlines()[-1] if done.stderr.strip() else 'failed'}")
+        lines = done.stderr.strip().splitlines()
+        raise JobFailed(f"a timed job failed in {tree}: {lines[-1] if lines else f'exit status {done.returncode}'}")
     return float(done.stdout.split()[-1])
 
 
+def compare(job: str, revision: str, rounds: int) -> tuple[list[float], list[float]]:
+    """Times of ``job`` in this tree and in ``revision``, round by round, the order flipped
+    every round; the revision's worktree is removed at the end, however it ends."""
+    times: tuple[list[float], list[float]] = ([], [])
+    try:
+        with tempfile.TemporaryDirectory(prefix="paired-") as scratch:
+            other = Path(scratch) / "tree"
+            try:
+                added = subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(other), revision], cwd=ROOT,
+                                       capture_output=True, text=True)
+                if added.returncode:
+                    raise JobFailed(f"git worktree add: {(added.stderr.strip().splitlines() or ['failed'])[-1]}")
+                trees = (ROOT, other)
+                for round_ in range(rounds):
+                    for k in (0, 1) if round_ % 2 == 0 else (1, 0):
+                        times[k].append(timed(job, trees[k]))
+                    print(f"round {round_ + 1}: this tree {times[0][-1]:.3f} s, {revision} {times[1][-1]:.3f} s", flush=True)
+            finally:
+                subprocess.run(["git", "worktree", "remove", "--force", str(other)], cwd=ROOT, capture_output=True)
+    finally:
+        subprocess.run(["git", "worktree", "prune"], cwd=ROOT, capture_output=True)  # if the removal above failed
+    return times
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = Parser(description=__doc__.splitlines()[0])
     parser.add_argument("revision", help="the git revision to compare this working tree against")
     parser.add_argument("--job", choices=sorted(JOBS), default="evaluation")
     parser.add_argument("--rounds", type=int, default=8)
     args = parser.parse_args()
     if args.rounds < 1:
-        parser.error("--rounds must be at least 1")
+        raise UsageError(f"--rounds = {args.rounds}: must be at least 1")
     if subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{args.revision}^{{commit}}"], cwd=ROOT,
                       capture_output=True).returncode:
-        print(f"paired.py: {args.revision!r} is not a revision of this repository", file=sys.stderr)
-        return 2
-    with tempfile.TemporaryDirectory(prefix="paired-") as scratch:
-        other = Path(scratch) / "tree"
-        subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(other), args.revision], cwd=ROOT, check=True)
-        try:
-            trees = {"this tree": ROOT, args.revision: other}
-            times: dict[str, list[float]] = {name: [] for name in trees}
-            for round_ in range(args.rounds):
-                order = list(trees) if round_ % 2 == 0 else list(trees)[::-1]
-                for name in order:
-                    times[name].append(timed(args.job, trees[name]))
-                print(f"round {round_ + 1}: " + ", ".join(f"{name} {times[name][-1]:.3f} s" for name in trees), flush=True)
-        finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(other)], cwd=ROOT, check=False)
-            subprocess.run(["git", "worktree", "prune"], cwd=ROOT, check=False)
-    ours, theirs = times["this tree"], times[args.revision]
+        raise UsageError(f"{args.revision!r} is not a revision of this repository")
+    try:
+        ours, theirs = compare(args.job, args.revision, args.rounds)
+    except JobFailed as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted (the revision's worktree is removed)", file=sys.stderr)
+        return 130
     quicker = sum(a < b for a, b in zip(ours, theirs))
     print(f"medians: this tree {statistics.median(ours):.3f} s, {args.revision} {statistics.median(theirs):.3f} s; "
           f"ratio {statistics.median(ours) / statistics.median(theirs):.3f}; this tree quicker in {quicker} of {args.rounds} rounds")
@@ -104,4 +128,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_command(main))

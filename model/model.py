@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import math
 import numbers
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple, Protocol
 
@@ -207,7 +207,7 @@ class ProbationModel(mesa.Model):
             model_reporters={name: (lambda m, name=name: m.record[name]) for name in FLOWS + STOCKS + self.region_columns}
         )
         self.record: dict[str, float] = {}
-        self._unrecorded: list[SimulatedWeek] = []  # weeks simulated, to record (see run)
+        self._unrecorded: deque[SimulatedWeek] = deque()  # weeks simulated, to record (see run)
         self._running = False
         self._followed_up: int | None = None  # the stock followed_up at the end of the last week (None: none yet)
         self._apply_levers()
@@ -312,11 +312,14 @@ class ProbationModel(mesa.Model):
 
     # ------------------------------------------------------------------ records
     def _record_weeks(self) -> None:
-        """Record the weeks simulated and not yet recorded, in order; ``record`` is then the last."""
-        for week in self._unrecorded:
+        """Record the weeks simulated and not yet recorded, in order, each taken off the
+        list once recorded (should recording fail, none is recorded twice); ``record`` is
+        then the last."""
+        while self._unrecorded:
+            week = self._unrecorded[0]
             self.record = self._week_record(week)
             self.datacollector.collect(self, week.time)
-        self._unrecorded.clear()
+            self._unrecorded.popleft()
 
     def _week_record(self, week: SimulatedWeek) -> dict[str, float]:
         """A week simulated: its flows and the stocks at its end (also by region)."""

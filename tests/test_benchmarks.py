@@ -20,12 +20,13 @@ def test_the_per_agent_reference_keeps_a_caseload_of_mesa_agents():
     assert all(0 <= occupied <= places for occupied, places in zip(model.occupied, model.places))
 
 
-def test_the_paired_comparison_refuses_an_unknown_revision_in_one_line_and_its_jobs_are_python():
+def test_the_paired_comparison_refuses_bad_input_in_one_line_and_its_jobs_are_python():
     import subprocess
 
     import paired
 
-    done = subprocess.run([sys.executable, paired.__file__, "no-such-revision"], capture_output=True, text=True)
-    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "no-such-revision" in done.stderr
+    for arguments, named in ((["no-such-revision"], "no-such-revision"), (["HEAD", "--rounds", "0"], "--rounds")):
+        done = subprocess.run([sys.executable, paired.__file__, *arguments], capture_output=True, text=True)
+        assert done.returncode == 2 and done.stderr.count("\n") == 1 and named in done.stderr, done.stderr
     for job, code in paired.JOBS.items():
         compile(code, job, "exec")

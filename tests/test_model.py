@@ -317,6 +317,26 @@ def test_a_run_records_the_same_weeks_as_stepping_week_by_week():
     assert frame["practitioners_hired"][6] > 0 and frame["treatment_places"][6] > frame["treatment_places"][5]
 
 
+def test_a_run_whose_recording_fails_records_no_week_twice(monkeypatch):
+    stepped, ran = ProbationModel(scale=0.02, seed=4), ProbationModel(scale=0.02, seed=4)
+    for _ in range(6):
+        stepped.step()
+    add_unproven, calls = ran.offending.add_unproven, []
+
+    def fails_on_the_third_week(*args):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        add_unproven(*args)
+
+    monkeypatch.setattr(ran.offending, "add_unproven", fails_on_the_third_week)
+    with pytest.raises(KeyboardInterrupt):
+        ran.run(5)
+    monkeypatch.undo()
+    ran.run(1)  # the three weeks left unrecorded, then the sixth
+    pd.testing.assert_frame_equal(ran.datacollector.get_model_vars_dataframe(), stepped.datacollector.get_model_vars_dataframe())
+
+
 def test_copies_share_each_week_s_new_people_while_intake_is_the_same_and_run_as_if_alone():
     """with_levers copies share each week's draws of new people (Intake.shared); a lever on
     intake (here: more court orders from week 5 to 9) makes a copy draw its own."""

@@ -126,7 +126,7 @@ class ProbationModel(mesa.Model):
     levers, matches the workforce to changed parameters, draws the week's new people (ahead,
     on another thread, at full scale: :meth:`model.processes.intake.Intake.draw_ahead`), and
     records the week, adding the offences never proven
-    (:meth:`model.processes.offending.Offending.add_unproven`): at once after ``step``, and
+    (:meth:`model.processes.offending.Offending.add_offences_from_rates`): at once after ``step``, and
     once all the weeks are done within ``run``.
 
     Args:
@@ -326,7 +326,7 @@ class ProbationModel(mesa.Model):
         record = dict(zip(
             self._record_names, [*_PYTHON_ZEROS, *week.counts.tolist(), *week.values.tolist(), *week.regional.ravel().tolist()],
         ))
-        self.offending.add_unproven(record, week.rates, week.week, week.params)
+        self.offending.add_offences_from_rates(record, week.rates, week.week, week.params)
         for name, n in week.tally.items():  # counted in Python that week (workforce changes)
             record[name] += n
         record["treatment_places"] = week.treatment_places
@@ -485,7 +485,7 @@ AFTER_COUNTS = (
 )
 # What the compiled week returns: counts (whole numbers) and values, in this order (offences
 # so far the proven ones); then what Python adds: offences never proven
-# (Offending.add_unproven) and workforce changes.
+# (Offending.add_offences_from_rates) and workforce changes.
 WEEK_COUNTS = (
     "court_starts", "prison_releases", "entries", "returns_from_custody", "pre_sentence_reports", "drug_assessments",
     "drrs_issued", "drr_referrals", "releases_in_treatment", "release_pickups", "identifications", "referrals",
@@ -564,7 +564,7 @@ def _week(
     # 6 drug use transitions
     changed, remissions = transitions(people, salt_of(o[DRUG_USE_STREAM], first + 1), salt_of(schedule, first + 3), week, P)
     # 7 offending, breach and recall
-    rates = people[RATE_TOTALS].copy()  # for the offences never proven (Offending.add_unproven)
+    rates = people[RATE_TOTALS].copy()  # for the offences never proven (Offending.add_offences_from_rates)
     compliance_salt = salt_of(o[COMPLIANCE_STREAM], first + 1)
     proven_acquisitive, proven, _ = offend(
         people, cohort_reoffenders, treatment_outcomes, o[OFFENDING_STREAM], first, compliance_salt, week, P,

@@ -1,6 +1,7 @@
 """The benchmark's per-agent reference runs the same weekly rules at a tiny scale (so the
 speed comparison cannot rot unnoticed). Timing itself is left to benchmarks/, never tests."""
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -21,8 +22,6 @@ def test_the_per_agent_reference_keeps_a_caseload_of_mesa_agents():
 
 
 def test_the_paired_comparison_refuses_bad_input_in_one_line_and_its_jobs_are_python():
-    import subprocess
-
     import paired
 
     for arguments, named in ((["no-such-revision"], "no-such-revision"), (["HEAD", "--rounds", "0"], "--rounds")):

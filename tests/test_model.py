@@ -321,15 +321,15 @@ def test_a_run_whose_recording_fails_records_no_week_twice(monkeypatch):
     stepped, ran = ProbationModel(scale=0.02, seed=4), ProbationModel(scale=0.02, seed=4)
     for _ in range(6):
         stepped.step()
-    add_unproven, calls = ran.offending.add_unproven, []
+    add_offences_from_rates, calls = ran.offending.add_offences_from_rates, []
 
     def fails_on_the_third_week(*args):
         calls.append(1)
         if len(calls) == 3:
             raise KeyboardInterrupt
-        add_unproven(*args)
+        add_offences_from_rates(*args)
 
-    monkeypatch.setattr(ran.offending, "add_unproven", fails_on_the_third_week)
+    monkeypatch.setattr(ran.offending, "add_offences_from_rates", fails_on_the_third_week)
     with pytest.raises(KeyboardInterrupt):
         ran.run(5)
     monkeypatch.undo()

@@ -335,7 +335,7 @@ def schedule(people, rows, redraw, origin, quality, week, P):  # pragma: no cove
     starting treatment, until the first (the reoffending measure after treatment), and
     otherwise when it brings a new court order (each with chance
     ``new_order_per_proven_reoffence``, so noted at that share of the proven rate); all
-    proven offences are counted from the summed rates (:meth:`model.processes.offending.Offending.add_unproven`).
+    proven offences are counted from the summed rates (:meth:`model.processes.offending.Offending.add_offences_from_rates`).
     Each person is drawn on any core; the changes of their rates are added to the sums in
     the order of ``rows``."""
     changes = _redraw(people[UID], people, rows, redraw, origin, quality, week, P)

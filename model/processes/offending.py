@@ -56,7 +56,7 @@ class Offending(Process):
         self.compliance = Chance(model.seed_sequence, "offending.compliance")
         self.chances = [self.chance, self.schedule, self.compliance]
 
-    def add_unproven(self, record: dict[str, float], rates: np.ndarray, week: int, p: ParameterSet) -> None:
+    def add_offences_from_rates(self, record: dict[str, float], rates: np.ndarray, week: int, p: ParameterSet) -> None:
         """Complete week ``week``'s offence counts in ``record`` with what the compiled week
         does not count person by person, each a Poisson draw from the process's generator
         for that week (so a week recorded later draws the same numbers) at summed weekly

@@ -19,6 +19,7 @@ what happened in earlier weeks cannot shift this week's draws either.
 from __future__ import annotations
 
 import functools
+import threading
 import zlib
 
 import numba
@@ -81,12 +82,23 @@ def draw_exponential(uid: int, salt: np.uint64) -> float:
     return -np.log1p(-draw(uid, salt))
 
 
+_scratch = threading.local()
+
+
+def _scratch_generator() -> np.random.PCG64:
+    """A PCG64 of this thread's own, whose state is set before each use: making one anew
+    gathers entropy from the system (18 microseconds, against 5 for the whole jump)."""
+    if not hasattr(_scratch, "bit_generator"):
+        _scratch.bit_generator = np.random.PCG64(0)
+    return _scratch.bit_generator
+
+
 @functools.lru_cache(maxsize=4096)
 def _week_state(state: int, inc: int, week: int) -> dict:
     """The state of a PCG64 stream that starts at (``state``, ``inc``), jumped to ``week``'s
     numbers. Kept for the weeks asked for most recently: the runs of a sensitivity analysis
     share their seed, so each jump is worked out once, not in every run."""
-    bit_generator = np.random.PCG64()
+    bit_generator = _scratch_generator()
     bit_generator.state = {"bit_generator": "PCG64", "state": {"state": state, "inc": inc}, "has_uint32": 0, "uinteger": 0}
     bit_generator.advance((week + _WEEK_OFFSET) * _WEEK_JUMP % 2**128)
     return bit_generator.state

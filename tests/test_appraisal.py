@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from model import ParameterSet
-from model.appraisal.costs import priced
+from model.appraisal.costs import priced, weekly_costs
 from model.appraisal.economics import COST_CENTRES, PAYERS, discount_factors, outcome_table
 from model.appraisal.health import annuity, qalys_per_death
 from model.experiments.ensemble import build_specs, simulate
@@ -53,6 +53,20 @@ def _table(baseline: pd.DataFrame, scenario: pd.DataFrame, params: ParameterSet)
     cohorts = pd.DataFrame({"year": np.zeros(0, int), "rate": np.zeros(0), "complete": np.zeros(0, bool)})
     runs = [_Run(_Spec(name), priced(frame, params, (), 1.0), cohorts) for name, frame in (("baseline", baseline), ("s", scenario))]
     return outcome_table(runs, params.discount_rate, params.discount_rate_health).loc[("s", 0)]
+
+
+def test_pricing_adds_each_line_of_costs_once_after_the_counts_and_pricing_again_changes_nothing():
+    library = ScenarioLibrary()
+    (spec,) = build_specs([library.get("sustained_package")], replicates=1, seed=2, scale=0.01, weeks=60)
+    weekly = simulate(spec).weekly  # priced once
+    params = ParameterSet.load().with_overrides(spec.parameters)
+    lines = weekly_costs(weekly, params, spec.levers, spec.scale)
+    assert list(weekly.columns[-len(lines):]) == list(lines)
+    for name, values in lines.items():
+        np.testing.assert_array_equal(weekly[name].to_numpy(), values, err_msg=name)
+    again = priced(weekly, params, spec.levers, spec.scale)
+    assert list(again.columns) == list(weekly.columns)
+    pd.testing.assert_frame_equal(again, weekly)
 
 
 def test_a_death_averted_gains_the_discounted_quality_adjusted_rest_of_a_life(quiet_weeks):

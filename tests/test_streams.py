@@ -34,3 +34,25 @@ def test_a_person_draws_the_same_number_whoever_else_is_drawn_for():
     chance.new_week(3)
     assert chance.salt() == salt  # the same week and call: the same salt
     assert chance.salt() != salt  # the next call: another
+
+
+def test_a_week_s_generator_starts_at_its_own_jump_whatever_was_worked_out_before_and_on_any_thread():
+    """The week's starting state (kept, and worked out on a scratch generator per thread) is the
+    stream's start jumped ``(week + offset) x golden`` ahead, as a generator made afresh finds it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from model.streams import _WEEK_JUMP, _WEEK_OFFSET, _week_state
+
+    start = np.random.PCG64(np.random.SeedSequence(11)).state["state"]
+
+    def expected(week):
+        bit_generator = np.random.PCG64(np.random.SeedSequence(11))
+        bit_generator.advance((week + _WEEK_OFFSET) * _WEEK_JUMP % 2**128)
+        return bit_generator.state
+
+    weeks = [-52, 0, 1, 519, 3, 0]
+    worked_out = [_week_state.__wrapped__(start["state"], start["inc"], week) for week in weeks]
+    with ThreadPoolExecutor(4) as pool:
+        on_threads = list(pool.map(lambda week: _week_state.__wrapped__(start["state"], start["inc"], week), weeks * 20))
+    for week, state in zip(weeks * 21, worked_out + on_threads):
+        assert state == expected(week), week

@@ -100,5 +100,9 @@ def weekly_costs(
 
 
 def priced(frame: pd.DataFrame, params: Mapping[str, float], levers: Iterable[Programme], scale: float) -> pd.DataFrame:
-    """``frame`` with the :data:`COST_LINES`, :data:`QALY_LINES` and :data:`MEMO_LINES` added as columns."""
-    return frame.assign(**weekly_costs(frame, params, levers, scale))
+    """``frame`` with the :data:`COST_LINES`, :data:`QALY_LINES` and :data:`MEMO_LINES` as its last columns (priced
+    again if it has them already), joined as one frame: adding them one by one took three times as long as
+    pricing them."""
+    costs = weekly_costs(frame, params, levers, scale)
+    unpriced = frame.drop(columns=[name for name in costs if name in frame.columns])
+    return pd.concat([unpriced, pd.DataFrame(costs, index=frame.index)], axis=1)

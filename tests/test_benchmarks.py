@@ -29,3 +29,19 @@ def test_the_paired_comparison_refuses_bad_input_in_one_line_and_its_jobs_are_py
         assert done.returncode == 2 and done.stderr.count("\n") == 1 and named in done.stderr, done.stderr
     for job, code in paired.JOBS.items():
         compile(code, job, "exec")
+
+
+def test_the_week_profile_shares_out_the_whole_compiled_week_among_the_weekly_processes():
+    import week_profile
+
+    done = subprocess.run(
+        [sys.executable, week_profile.__file__, "--scale", "0.005", "--weeks", "3"], capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = [line.split(maxsplit=2) for line in done.stdout.splitlines()[2:]]  # share, thousand cycles, step
+    shares = {step: float(share.rstrip("%")) for share, _, step in rows}
+    assert set(shares) <= {*week_profile.STEPS.values(), week_profile.BOOKKEEPING}
+    assert {"offending, breach and recall", "after supervision: the week of the people followed", "exits"} <= set(shares)
+    assert abs(sum(shares.values()) - 100) < 0.1 * len(shares)  # each share rounded to 0.1%
+    bad = subprocess.run([sys.executable, week_profile.__file__, "--weeks", "0"], capture_output=True, text=True)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "--weeks" in bad.stderr, bad.stderr

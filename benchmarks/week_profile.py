@@ -12,7 +12,6 @@ that step alone can save: the README's "What remains" (Speed) reasons from them.
 
 from __future__ import annotations
 
-import argparse
 import ast
 import inspect
 import sys
